@@ -1,0 +1,175 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { DestinationStream } from 'pino';
+import pino from 'pino';
+import type { Config } from './config/config.js';
+import type { Database } from './db/database.js';
+import { authentication } from './identity/authentication.js';
+import { createDevProvider } from './identity/devProvider/provider.js';
+import { devProviderPlugin } from './identity/devProvider/plugin.js';
+import { TokenVerifier } from './identity/tokenVerifier.js';
+import { ApiError } from './http/apiError.js';
+import { errorHandler } from './http/errorHandler.js';
+import { loggerOptions } from './http/logging.js';
+import { metrics } from './http/metrics.js';
+import { EventRepository } from './repositories/events.js';
+import { InviteRepository } from './repositories/invites.js';
+import { RoomRepository } from './repositories/rooms.js';
+import { UserRepository } from './repositories/users.js';
+import { eventRoutes } from './rest/events.js';
+import { inviteRoutes } from './rest/invites.js';
+import { roomRoutes } from './rest/rooms.js';
+import { startRoutes } from './rest/start.js';
+import { userRoutes } from './rest/users.js';
+import type { Services } from './services.js';
+import type { TicketStore } from './tickets/ticketStore.js';
+
+export interface AppDependencies {
+  config: Config;
+  db: Database;
+  tickets: TicketStore;
+  /** Where logs go. Default: standard output. */
+  logStream?: DestinationStream;
+}
+
+/**
+ * Builds the controller's HTTP application: external plugins, then Plenum's own (identity,
+ * metrics), then the routes. Nothing listens until the caller says so.
+ */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config, db, tickets } = deps;
+  const logger: FastifyBaseLogger = pino(loggerOptions(config.logLevel), deps.logStream ?? pino.destination(1));
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+
+  const services: Services = {
+    config,
+    db,
+    tickets,
+    users: new UserRepository(db),
+    rooms: new RoomRepository(db),
+    invites: new InviteRepository(db),
+    events: new EventRepository(db),
+  };
+
+  // External plugins.
+  const secure = config.publicUrl.startsWith('https://');
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        upgradeInsecureRequests: secure ? [] : null,
+      },
+    },
+    hsts: secure,
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(429, 'rate_limited', `too many requests; try again in ${context.after}`),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Plenum REST API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    hideUntagged: true,
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  // Plenum's plugins.
+  await app.register(metrics);
+  if (!config.oidc.externalIssuer) {
+    const provider = await createDevProvider({
+      issuer: config.oidc.issuer,
+      publicUrl: config.publicUrl,
+      audience: config.oidc.audience,
+      clientId: config.oidc.clientId,
+      trustProxy: config.trustProxy,
+    });
+    await app.register(devProviderPlugin, {
+      provider,
+      mountPath: new URL(config.oidc.issuer).pathname.replace(/\/+$/, ''),
+      password: config.devPassword,
+    });
+  }
+  const verifier = new TokenVerifier({
+    issuer: config.oidc.issuer,
+    audience: config.oidc.audience,
+    algorithms: config.oidc.algorithms,
+    clockToleranceSeconds: config.oidc.clockToleranceSeconds,
+  });
+
+  app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { public: true } }, async (_request, reply) => {
+    try {
+      await db.ping();
+      return { status: 'ready' };
+    } catch (cause) {
+      app.log.warn({ err: cause }, 'database not reachable');
+      return reply.code(503).send({ code: 'service_unavailable', message: 'database not reachable' });
+    }
+  });
+
+  // The REST API: every route needs a bearer token unless marked public.
+  await app.register(
+    async (api) => {
+      await api.register(authentication, { verifier, users: services.users });
+      api.get('/openapi.json', { config: { public: true } }, async () => app.swagger());
+      await api.register(userRoutes, { services });
+      await api.register(roomRoutes, { services });
+      await api.register(inviteRoutes, { services });
+      await api.register(startRoutes, { services });
+      await api.register(eventRoutes, { services });
+    },
+    { prefix: '/v1' },
+  );
+
+  await registerWebClient(app, config.webDir);
+  return app;
+}
+
+/** Serves the built web client, with `index.html` for client-side routes. */
+async function registerWebClient(app: FastifyInstance, webDir: string): Promise<void> {
+  const hasClient = existsSync(path.join(webDir, 'index.html'));
+  if (hasClient) await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
+  app.setNotFoundHandler((request, reply) => {
+    const isApi = /^\/(v1|idp|metrics|healthz|readyz)(\/|$)/.test(request.url);
+    if (hasClient && request.method === 'GET' && !isApi && request.headers.accept?.includes('text/html')) {
+      return reply.sendFile('index.html');
+    }
+    return reply.code(404).send({ code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+}

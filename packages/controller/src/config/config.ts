@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { z } from 'zod';
+import { configSchema } from './schema.js';
+
+
+/** The validated, resolved configuration the controller runs with. */
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  amqpUrl: string | undefined;
+  oidc: {
+    /** `undefined`: use the built-in dev provider. */
+    externalIssuer: string | undefined;
+    issuer: string;
+    audience: string;
+    clientId: string;
+    algorithms: string[];
+    clockToleranceSeconds: number;
+  };
+  devPassword: string;
+  logLevel: string;
+  bodyLimit: number;
+  ticketTtlSeconds: number;
+  rateLimitPerMinute: number;
+  trustProxy: boolean;
+  webDir: string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const defaultWebDir = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError([`PLENUM_CONFIG_FILE: cannot read ${file} (${(cause as Error).message})`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError([`PLENUM_CONFIG_FILE: ${file} is not valid JSON; expected an object of PLENUM_* keys`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`PLENUM_CONFIG_FILE: ${file} must hold a JSON object of PLENUM_* keys`]);
+  }
+  // Values in the file may be numbers or booleans; the schema reads strings like the environment.
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+function describe(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
+  const key = String(issue.path[0] ?? '(config)');
+  if (issue.code === 'unrecognized_keys') {
+    return `${issue.keys.join(', ')}: unknown setting (see docs/configuration.md)`;
+  }
+  const got = key in input ? `, got ${JSON.stringify(key.endsWith('PASSWORD') ? '***' : input[key])}` : '';
+  return `${key}: ${issue.message}${got}`;
+}
+
+/**
+ * Reads and validates the configuration. Throws `ConfigError` naming every bad variable, the
+ * problem and the expected form.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const fromEnv = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('PLENUM_') && !e[0].startsWith('PLENUM_TEST_') && e[1] !== undefined && e[1] !== ''),
+  );
+  const file = fromEnv.PLENUM_CONFIG_FILE;
+  const input: Record<string, unknown> = { ...(file ? readConfigFile(file) : {}), ...fromEnv };
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => describe(issue, input)));
+  }
+  const raw = result.data;
+  const publicUrl = (raw.PLENUM_PUBLIC_URL ?? `http://localhost:${raw.PLENUM_PORT}`).replace(/\/+$/, '');
+  return {
+    port: raw.PLENUM_PORT,
+    host: raw.PLENUM_HOST,
+    publicUrl,
+    dataDir: path.resolve(raw.PLENUM_DATA_DIR),
+    databaseUrl: raw.PLENUM_DATABASE_URL,
+    redisUrl: raw.PLENUM_REDIS_URL,
+    amqpUrl: raw.PLENUM_AMQP_URL,
+    oidc: {
+      externalIssuer: raw.PLENUM_OIDC_ISSUER,
+      issuer: raw.PLENUM_OIDC_ISSUER?.replace(/\/+$/, '') ?? `${publicUrl}/idp`,
+      audience: raw.PLENUM_OIDC_AUDIENCE,
+      clientId: raw.PLENUM_OIDC_CLIENT_ID,
+      algorithms: raw.PLENUM_OIDC_ALGORITHMS,
+      clockToleranceSeconds: raw.PLENUM_OIDC_CLOCK_TOLERANCE,
+    },
+    devPassword: raw.PLENUM_DEV_PASSWORD,
+    logLevel: raw.PLENUM_LOG_LEVEL,
+    bodyLimit: raw.PLENUM_BODY_LIMIT,
+    ticketTtlSeconds: raw.PLENUM_TICKET_TTL,
+    rateLimitPerMinute: raw.PLENUM_RATE_LIMIT_PER_MINUTE,
+    trustProxy: raw.PLENUM_TRUST_PROXY,
+    webDir: raw.PLENUM_WEB_DIR ? path.resolve(raw.PLENUM_WEB_DIR) : defaultWebDir,
+  };
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const url = (protocols: readonly string[]) =>
+  z.url().refine((value) => protocols.some((p) => value.startsWith(`${p}://`)), {
+    message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+  });
+
+/**
+ * Every setting of the controller, read from `PLENUM_*` environment variables (and optionally a
+ * JSON file named by `PLENUM_CONFIG_FILE`). `docs/configuration.md` lists them for operators;
+ * keep both in step.
+ */
+export const configSchema = z.strictObject({
+  /** TCP port of the HTTP server. Default 8080. */
+  PLENUM_PORT: port.default(8080),
+  /** Address the HTTP server binds to. Default 127.0.0.1 (this machine only). */
+  PLENUM_HOST: z.string().min(1).default('127.0.0.1'),
+  /** URL at which browsers reach the controller. Default `http://localhost:<PLENUM_PORT>`. */
+  PLENUM_PUBLIC_URL: url(['http', 'https']).optional(),
+  /** Where embedded state lives (PGlite database). Default `./data`. */
+  PLENUM_DATA_DIR: z.string().min(1).default('data'),
+  /** PostgreSQL connection URL. Default: embedded PGlite in `<PLENUM_DATA_DIR>/db`. */
+  PLENUM_DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  /** Redis URL for volatile room state. Default: in-process store. */
+  PLENUM_REDIS_URL: url(['redis', 'rediss']).optional(),
+  /** RabbitMQ URL for the message broker. Default: in-process bus. */
+  PLENUM_AMQP_URL: url(['amqp', 'amqps']).optional(),
+  /** Issuer URL of an external OpenID Connect provider. Default: the built-in dev provider at `/idp`. */
+  PLENUM_OIDC_ISSUER: url(['http', 'https']).optional(),
+  /** Audience (`aud`) that access tokens must carry. Default `plenum`. */
+  PLENUM_OIDC_AUDIENCE: z.string().min(1).default('plenum'),
+  /** OAuth client ID of the web app (public client, Authorization Code + PKCE). Default `plenum-web`. */
+  PLENUM_OIDC_CLIENT_ID: z.string().min(1).default('plenum-web'),
+  /** Comma-separated JWS algorithms accepted on access tokens. */
+  PLENUM_OIDC_ALGORITHMS: z
+    .string()
+    .default('RS256,PS256,ES256,EdDSA')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+    .pipe(z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1)),
+  /** Allowed clock skew when checking `exp`/`nbf`, in seconds. Default 5. */
+  PLENUM_OIDC_CLOCK_TOLERANCE: z.coerce.number().int().min(0).max(300).default(5),
+  /** Password of the dev provider's users alice, bob and carol. Default `plenum`. */
+  PLENUM_DEV_PASSWORD: z.string().min(1).default('plenum'),
+  /** Log level: fatal, error, warn, info, debug, trace, silent. Default info. */
+  PLENUM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Maximum REST request body, in bytes. Default 65536. */
+  PLENUM_BODY_LIMIT: positiveInt.max(10 * 1024 * 1024).default(65_536),
+  /** Lifetime of a signaling ticket, in seconds. Default 30. */
+  PLENUM_TICKET_TTL: positiveInt.max(300).default(30),
+  /** Requests per minute and client to `/start`, `/start_invited` and invite verification. Default 30. */
+  PLENUM_RATE_LIMIT_PER_MINUTE: positiveInt.default(30),
+  /** Trust `X-Forwarded-*` headers (set when behind a reverse proxy). Default false. */
+  PLENUM_TRUST_PROXY: bool.default(false),
+  /** Directory with the built web client. Default: `packages/web/dist` of this checkout. */
+  PLENUM_WEB_DIR: z.string().min(1).optional(),
+  /** Optional JSON file with any of these settings; environment variables win. */
+  PLENUM_CONFIG_FILE: z.string().min(1).optional(),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,126 @@
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { z } from 'zod';
+
+/** Who a verified access token says the caller is. */
+export interface VerifiedToken {
+  issuer: string;
+  subject: string;
+  name: string;
+  email: string | null;
+  expiresAt: Date;
+}
+
+/** `provider_unavailable`: discovery or key fetch failed; the token may be fine. */
+export type TokenProblem = 'invalid_token' | 'token_expired' | 'provider_unavailable';
+
+/** Why a token was refused; `message` is safe to show to the client. */
+export class TokenError extends Error {
+  readonly problem: TokenProblem;
+  constructor(problem: TokenProblem, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TokenError';
+    this.problem = problem;
+  }
+}
+
+export interface TokenVerifierOptions {
+  /** Issuer URL; `<issuer>/.well-known/openid-configuration` must name the same issuer. */
+  issuer: string;
+  /** Required `aud` value. */
+  audience: string;
+  /** Accepted JWS algorithms; `none` and HMAC are never accepted. */
+  algorithms: string[];
+  /** Allowed clock skew for `exp`/`nbf`, in seconds. */
+  clockToleranceSeconds: number;
+  /** How long fetched keys are trusted before a refetch, in ms. Default 10 minutes. */
+  keyCacheMaxAgeMs?: number;
+  /** Minimum pause between two key refetches (unknown `kid`), in ms. Default 30 s. */
+  keyRefetchCooldownMs?: number;
+}
+
+const Discovery = z.object({ issuer: z.string(), jwks_uri: z.url() });
+
+const Claims = z.object({
+  sub: z.string().min(1).max(255),
+  exp: z.number(),
+  name: z.string().max(200).optional(),
+  preferred_username: z.string().max(200).optional(),
+  email: z.string().max(254).optional(),
+});
+
+/**
+ * Verifies OpenID Connect access tokens (JWT) of one provider, found by discovery. Keys come
+ * from the provider's JWKS, cached and refetched when a token names an unknown `kid`.
+ */
+export class TokenVerifier {
+  readonly #options: TokenVerifierOptions;
+  #keys: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+
+  constructor(options: TokenVerifierOptions) {
+    this.#options = options;
+  }
+
+  async verify(token: string): Promise<VerifiedToken> {
+    const keys = await this.#jwks();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: this.#options.issuer,
+        audience: this.#options.audience,
+        algorithms: this.#options.algorithms,
+        clockTolerance: this.#options.clockToleranceSeconds,
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (cause) {
+      throw toTokenError(cause);
+    }
+    const claims = Claims.safeParse(payload);
+    if (!claims.success) throw new TokenError('invalid_token', 'token claims are malformed');
+    const { sub, exp, name, preferred_username, email } = claims.data;
+    return {
+      issuer: this.#options.issuer,
+      subject: sub,
+      name: (name ?? preferred_username ?? sub).trim().slice(0, 100) || sub.slice(0, 100),
+      email: email?.toLowerCase() ?? null,
+      expiresAt: new Date(exp * 1000),
+    };
+  }
+
+  /** Discovery runs on first use; a failed discovery is retried on the next call. */
+  #jwks(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+    this.#keys ??= this.#discover().catch((cause: unknown) => {
+      this.#keys = undefined;
+      throw new TokenError('provider_unavailable', 'identity provider unavailable', { cause });
+    });
+    return this.#keys;
+  }
+
+  async #discover(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+    const response = await fetch(`${this.#options.issuer}/.well-known/openid-configuration`, {
+      signal: AbortSignal.timeout(5000),
+      redirect: 'error',
+    });
+    if (!response.ok) throw new Error(`discovery answered HTTP ${response.status}`);
+    const document = Discovery.parse(await response.json());
+    if (document.issuer !== this.#options.issuer) {
+      throw new Error(`discovery names issuer ${document.issuer}, expected ${this.#options.issuer}`);
+    }
+    return createRemoteJWKSet(new URL(document.jwks_uri), {
+      cacheMaxAge: this.#options.keyCacheMaxAgeMs ?? 10 * 60_000,
+      cooldownDuration: this.#options.keyRefetchCooldownMs ?? 30_000,
+      timeoutDuration: 5000,
+    });
+  }
+}
+
+function toTokenError(cause: unknown): TokenError {
+  if (cause instanceof TokenError) return cause;
+  if (cause instanceof joseErrors.JWTExpired) return new TokenError('token_expired', 'token has expired', { cause });
+  if (cause instanceof joseErrors.JWTClaimValidationFailed) {
+    return new TokenError('invalid_token', `token claim "${cause.claim}" is not acceptable`, { cause });
+  }
+  if (cause instanceof joseErrors.JWKSNoMatchingKey) return new TokenError('invalid_token', 'token signed with an unknown key', { cause });
+  if (cause instanceof joseErrors.JWSSignatureVerificationFailed) return new TokenError('invalid_token', 'token signature is invalid', { cause });
+  if (cause instanceof joseErrors.JOSEAlgNotAllowed) return new TokenError('invalid_token', 'token algorithm is not allowed', { cause });
+  return new TokenError('invalid_token', 'token is not a valid JWT', { cause });
+}

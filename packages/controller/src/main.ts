@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import type { Database } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { openPglite } from './db/pglite.js';
+import { openPostgres } from './db/postgres.js';
+import { devAccounts } from './identity/devProvider/accounts.js';
+import { MemoryTicketStore } from './tickets/memoryTicketStore.js';
+
+async function openDatabase(config: Config): Promise<Database> {
+  if (config.databaseUrl) return openPostgres({ url: config.databaseUrl });
+  const dir = path.join(config.dataDir, 'db');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return openPglite(dir);
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const db = await openDatabase(config);
+  await migrate(db);
+  const tickets = new MemoryTicketStore();
+  const app = await buildApp({ config, db, tickets });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'stopping');
+    await app.close();
+    await tickets.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  await app.listen({ port: config.port, host: config.host });
+  const lines = [
+    '',
+    `Plenum is running at ${config.publicUrl}`,
+    `  database: ${db.kind === 'pglite' ? `embedded PGlite in ${path.join(config.dataDir, 'db')}` : 'PostgreSQL'}`,
+    `  identity: ${config.oidc.externalIssuer ? config.oidc.issuer : `built-in dev provider at ${config.oidc.issuer}`}`,
+  ];
+  if (!config.oidc.externalIssuer) {
+    lines.push(`  sign in as ${devAccounts.map((a) => a.username).join(', ')} (password: PLENUM_DEV_PASSWORD, default "plenum")`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Plenum failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+import { ErrorBody, RoomIdParams, StartInvitedBody, StartResponse, StartRoomBody, Ticket} from '@plenum/protocol';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { forbidden } from '../http/apiError.js';
+import { caller } from '../identity/authentication.js';
+import type { StoredRoom } from '../repositories/rooms.js';
+import { verifyPassword } from '../security/password.js';
+import { randomToken } from '../security/randomToken.js';
+import type { Services } from '../services.js';
+import type { TicketGrant } from '../tickets/ticketStore.js';
+import { inviteError } from './invites.js';
+import { signInRateLimit } from './rateLimit.js';
+import { findRoom } from './roomAccess.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 410: ErrorBody, 429: ErrorBody };
+
+async function checkRoomPassword(room: StoredRoom, password: string | undefined): Promise<void> {
+  if (!room.passwordHash) return;
+  if (password === undefined) throw forbidden('password_required', 'this room needs a password');
+  if (!(await verifyPassword(password, room.passwordHash))) throw forbidden('wrong_room_password', 'wrong room password');
+}
+
+async function issueTicket(services: Services, grant: TicketGrant): Promise<StartResponse> {
+  const ticket = Ticket.parse(randomToken(32));
+  await services.tickets.issue(ticket, grant, services.config.ticketTtlSeconds);
+  return { ticket, expiresIn: services.config.ticketTtlSeconds };
+}
+
+/**
+ * Entering a room: both routes check the caller's right to the room and hand out a single-use
+ * ticket for the signaling socket. The owner needs no room password; everyone else does.
+ */
+export const startRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  const { rooms, invites, users } = services;
+
+  app.post(
+    '/rooms/:roomId/start',
+    {
+      config: signInRateLimit(services),
+      schema: {
+        tags: ['rooms'],
+        summary: 'Get a signaling ticket for a room (signed-in user)',
+        params: RoomIdParams,
+        body: StartRoomBody,
+        response: { 200: StartResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { userId, token } = caller(request);
+      const room = await findRoom(rooms, request.params.roomId);
+      if (room.ownerId !== userId) await checkRoomPassword(room, request.body.password);
+      const displayName = request.body.displayName ?? (await users.get(userId))?.displayName ?? token.name;
+      return issueTicket(services, {
+        kind: 'user',
+        userId,
+        roomId: room.id,
+        displayName,
+        tokenExpiresAt: token.expiresAt.toISOString(),
+      });
+    },
+  );
+
+  app.post(
+    '/rooms/:roomId/start_invited',
+    {
+      config: { public: true, ...signInRateLimit(services) },
+      schema: {
+        tags: ['rooms'],
+        summary: 'Get a signaling ticket as a guest with an invite code (no sign-in)',
+        params: RoomIdParams,
+        body: StartInvitedBody,
+        response: { 200: StartResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { inviteCode, displayName, password } = request.body;
+      const verified = await invites.verify(inviteCode);
+      if (!verified.ok) throw inviteError(verified.problem);
+      // An invite opens only its own room; say "not found" rather than confirm the other room.
+      if (verified.invite.roomId !== request.params.roomId) throw inviteError('invite_not_found');
+      const room = await findRoom(rooms, request.params.roomId);
+      await checkRoomPassword(room, password);
+      // Count the use only once everything else is fine, so a typo in the password costs nothing.
+      const consumed = await invites.consume(inviteCode);
+      if (!consumed.ok) throw inviteError(consumed.problem);
+      return issueTicket(services, { kind: 'guest', roomId: room.id, displayName });
+    },
+  );
+};

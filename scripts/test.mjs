@@ -1,0 +1,17 @@
+// `npm test`: set up what is missing, build, lint, type-check, then run every test against
+// the real services of this machine (PostgreSQL, Redis, RabbitMQ, Janus, Chromium).
+// Extra arguments go to vitest, e.g. `npm test -- packages/controller/test/rooms.test.ts`.
+import { build, ensureNodeModules, ensureSystemPackages, nodeVersionOk, run } from './setup.mjs';
+
+/** What the tests need beyond the runtime: Chromium for browser tests, ffmpeg for media fixtures. */
+const testPackages = ['janus', 'bubblewrap', 'iproute2', 'chromium'];
+
+nodeVersionOk();
+ensureNodeModules();
+ensureSystemPackages(testPackages);
+build();
+run('npx', ['eslint', '--max-warnings', '0', '.']);
+for (const project of ['packages/protocol', 'packages/controller', 'packages/web']) {
+  run('npx', ['tsc', '--noEmit', '-p', project]);
+}
+run('npx', ['vitest', 'run', ...process.argv.slice(2)]);
