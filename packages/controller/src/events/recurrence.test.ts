@@ -253,10 +253,10 @@ describe('expandInstances bounds the work done for pathological rules', () => {
     'FREQ=DAILY;INTERVAL=7;BYDAY=TU', // starts on a Monday, so every 7th day is never a Tuesday
     'FREQ=DAILY;BYDAY=MO;BYSETPOS=2', // a day has one candidate, never a second
   ])('%s returns promptly with no occurrences', (rule) => {
-    const started = performance.now();
+    const started = Date.now();
     const result = expandInstances(event('2027-01-04T09:00:00Z', 1, 'UTC', rule), window('2027-01-01T00:00:00Z', '2027-12-31T00:00:00Z'), 10);
     expect(result).toEqual({ instances: [], truncated: false });
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('reports truncation instead of walking a daily rule through centuries', () => {
@@ -318,11 +318,13 @@ describe('parseRecurrenceRule', () => {
   });
 
   it('explains why sub-daily frequencies are rejected', () => {
-    expect(parseRecurrenceRule('FREQ=HOURLY')).toEqual({ ok: false, message: expect.stringMatching(/daily/i) });
+    const result = parseRecurrenceRule('FREQ=HOURLY');
+    expect(result.ok ? '' : result.message).toMatch(/daily/i);
   });
 
   it('asks for FREQ when it is missing', () => {
-    expect(parseRecurrenceRule('BYDAY=MO')).toEqual({ ok: false, message: expect.stringContaining('FREQ') });
+    const result = parseRecurrenceRule('BYDAY=MO');
+    expect(result.ok ? '' : result.message).toContain('FREQ');
   });
 });
 

@@ -375,7 +375,7 @@ function fromFloating(floating: Date, zone: string): Date {
  */
 function localToInstant(fields: DateObjectUnits, zone: string): Date {
   const candidates = DateTime.fromObject(fields, { zone }).getPossibleOffsets();
-  const earliest = Math.max(...candidates.map((candidate) => candidate.toMillis()));
+  const earliest = Math.min(...candidates.map((candidate) => candidate.toMillis()));
   return new Date(earliest);
 }
 
@@ -396,7 +396,7 @@ type IterationOutcome = 'complete' | 'incomplete';
  */
 function iterateBetween(rule: RRuleInstance, from: Date, to: Date, visit: (floating: Date) => boolean): IterationOutcome {
   const periodsNeeded = periodsToReach(rule, to);
-  void limitPeriods;
+  limitPeriods(rule, Math.min(periodsNeeded, MAX_PERIODS));
   let seen = 0;
   let capped = false;
   try {
