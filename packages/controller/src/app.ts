@@ -146,6 +146,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // The REST API: every route needs a bearer token unless marked public.
   await app.register(
     async (api) => {
+      // The API speaks JSON only; anything else is a 415, not a string to validate.
+      api.removeContentTypeParser('text/plain');
       await api.register(authentication, { verifier, users: services.users });
       api.get('/openapi.json', { config: { public: true } }, async () => app.swagger());
       await api.register(userRoutes, { services });
