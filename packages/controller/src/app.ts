@@ -130,6 +130,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     audience: config.oidc.audience,
     algorithms: config.oidc.algorithms,
     clockToleranceSeconds: config.oidc.clockToleranceSeconds,
+    requireVerifiedEmail: config.oidc.requireVerifiedEmail,
   });
 
   app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));

@@ -32,11 +32,11 @@ describe('configuration', () => {
     expect(loadConfig({ PLENUM_PORT: '9000' }).oidc.issuer).toBe('http://localhost:9000/idp');
   });
 
-  it('uses an external issuer when configured and drops trailing slashes', () => {
+  it('uses an external issuer exactly as configured, trailing slash included', () => {
     const config = loadConfig({ PLENUM_OIDC_ISSUER: 'https://keycloak.example/realms/plenum/' });
     expect(config.oidc).toMatchObject({
       externalIssuer: 'https://keycloak.example/realms/plenum/',
-      issuer: 'https://keycloak.example/realms/plenum',
+      issuer: 'https://keycloak.example/realms/plenum/',
     });
   });
 

@@ -22,6 +22,8 @@ export interface Config {
     clientId: string;
     algorithms: string[];
     clockToleranceSeconds: number;
+    /** Ignore `email` claims without `email_verified: true`. */
+    requireVerifiedEmail: boolean;
   };
   devPassword: string;
   logLevel: string;
@@ -98,7 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     amqpUrl: raw.PLENUM_AMQP_URL,
     oidc: {
       externalIssuer: raw.PLENUM_OIDC_ISSUER,
-      issuer: raw.PLENUM_OIDC_ISSUER?.replace(/\/+$/, '') ?? `${publicUrl}/idp`,
+      issuer: raw.PLENUM_OIDC_ISSUER ?? `${publicUrl}/idp`,
+      requireVerifiedEmail: raw.PLENUM_OIDC_REQUIRE_VERIFIED_EMAIL,
       audience: raw.PLENUM_OIDC_AUDIENCE,
       clientId: raw.PLENUM_OIDC_CLIENT_ID,
       algorithms: raw.PLENUM_OIDC_ALGORITHMS,

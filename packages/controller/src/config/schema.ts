@@ -42,6 +42,8 @@ export const configSchema = z.strictObject({
     .pipe(z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1)),
   /** Allowed clock skew when checking `exp`/`nbf`, in seconds. Default 5. */
   PLENUM_OIDC_CLOCK_TOLERANCE: z.coerce.number().int().min(0).max(300).default(5),
+  /** Trust a token's `email` only with `email_verified: true` (invitations match by e-mail). Default true. */
+  PLENUM_OIDC_REQUIRE_VERIFIED_EMAIL: bool.default(true),
   /** Password of the dev provider's users alice, bob and carol. Default `plenum`. */
   PLENUM_DEV_PASSWORD: z.string().min(1).default('plenum'),
   /** Log level: fatal, error, warn, info, debug, trace, silent. Default info. */

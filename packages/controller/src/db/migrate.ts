@@ -9,12 +9,16 @@ const migrationLockId = 72_465_001;
  * starting at once take turns through an advisory lock. Returns the versions applied.
  */
 export async function migrate(db: Database, migrations: readonly Migration[] = allMigrations): Promise<number[]> {
-  await db.query(`
-    CREATE TABLE IF NOT EXISTS schema_migrations (
-      version     integer PRIMARY KEY,
-      name        text NOT NULL,
-      applied_at  timestamptz NOT NULL DEFAULT now()
-    )`);
+  // Under the lock too: concurrent CREATE TABLE IF NOT EXISTS can collide in the catalogs.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [migrationLockId]);
+    await tx.query(`
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        version     integer PRIMARY KEY,
+        name        text NOT NULL,
+        applied_at  timestamptz NOT NULL DEFAULT now()
+      )`);
+  });
   const applied: number[] = [];
   for (const migration of migrations) {
     const done = await db.transaction(async (tx) => {

@@ -36,6 +36,8 @@ export interface TokenVerifierOptions {
   keyCacheMaxAgeMs?: number;
   /** Minimum pause between two key refetches (unknown `kid`), in ms. Default 30 s. */
   keyRefetchCooldownMs?: number;
+  /** Ignore the `email` claim unless `email_verified` is true. Default true. */
+  requireVerifiedEmail?: boolean;
 }
 
 const Discovery = z.object({ issuer: z.string(), jwks_uri: z.url() });
@@ -46,7 +48,13 @@ const Claims = z.object({
   name: z.string().max(200).optional(),
   preferred_username: z.string().max(200).optional(),
   email: z.string().max(254).optional(),
+  email_verified: z.boolean().optional(),
 });
+
+/** Names end up in the database and on screens: no control characters, at most 100 characters. */
+function cleanName(value: string | undefined): string {
+  return (value ?? '').replace(/\p{Cc}/gu, ' ').trim().slice(0, 100);
+}
 
 /**
  * Verifies OpenID Connect access tokens (JWT) of one provider, found by discovery. Keys come
@@ -57,7 +65,7 @@ export class TokenVerifier {
   #keys: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
 
   constructor(options: TokenVerifierOptions) {
-    this.#options = options;
+    this.#options = { ...options, requireVerifiedEmail: options.requireVerifiedEmail ?? true };
   }
 
   async verify(token: string): Promise<VerifiedToken> {
@@ -76,12 +84,14 @@ export class TokenVerifier {
     }
     const claims = Claims.safeParse(payload);
     if (!claims.success) throw new TokenError('invalid_token', 'token claims are malformed');
-    const { sub, exp, name, preferred_username, email } = claims.data;
+    const { sub, exp, name, preferred_username, email, email_verified } = claims.data;
+    const trustEmail = email_verified === true || !this.#options.requireVerifiedEmail;
     return {
       issuer: this.#options.issuer,
       subject: sub,
-      name: (name ?? preferred_username ?? sub).trim().slice(0, 100) || sub.slice(0, 100),
-      email: email?.toLowerCase() ?? null,
+      name: cleanName(name) || cleanName(preferred_username) || cleanName(sub) || 'Unnamed',
+      // Invitations are matched by e-mail, so only an address the provider vouches for counts.
+      email: trustEmail ? (email?.toLowerCase() ?? null) : null,
       expiresAt: new Date(exp * 1000),
     };
   }
@@ -96,7 +106,9 @@ export class TokenVerifier {
   }
 
   async #discover(): Promise<ReturnType<typeof createRemoteJWKSet>> {
-    const response = await fetch(`${this.#options.issuer}/.well-known/openid-configuration`, {
+    // The issuer is compared exactly as configured (some end in "/"); only the URL drops it.
+    const base = this.#options.issuer.replace(/\/+$/, '');
+    const response = await fetch(`${base}/.well-known/openid-configuration`, {
       signal: AbortSignal.timeout(5000),
       redirect: 'error',
     });
@@ -122,5 +134,14 @@ function toTokenError(cause: unknown): TokenError {
   if (cause instanceof joseErrors.JWKSNoMatchingKey) return new TokenError('invalid_token', 'token signed with an unknown key', { cause });
   if (cause instanceof joseErrors.JWSSignatureVerificationFailed) return new TokenError('invalid_token', 'token signature is invalid', { cause });
   if (cause instanceof joseErrors.JOSEAlgNotAllowed) return new TokenError('invalid_token', 'token algorithm is not allowed', { cause });
+  // The key set could not be fetched or read: the provider is at fault, not the token.
+  if (
+    !(cause instanceof joseErrors.JOSEError) ||
+    cause instanceof joseErrors.JWKSTimeout ||
+    cause instanceof joseErrors.JWKSInvalid ||
+    cause.code === 'ERR_JOSE_GENERIC'
+  ) {
+    return new TokenError('provider_unavailable', 'identity provider unavailable', { cause });
+  }
   return new TokenError('invalid_token', 'token is not a valid JWT', { cause });
 }

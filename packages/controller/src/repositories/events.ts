@@ -54,7 +54,7 @@ async function replaceInvitees(db: Queryable, eventId: string, emails: readonly 
   if (emails.length === 0) return;
   await db.query(
     'INSERT INTO event_invitees (event_id, email) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING',
-    [eventId, [...new Set(emails)]],
+    [eventId, [...new Set(emails.map((email) => email.toLowerCase()))]],
   );
 }
 

@@ -28,9 +28,12 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<Database> {
   await admin.end();
   const db = openPostgres({ url: testPostgresUrl, schema, maxConnections: 4 });
   await migrate(db);
+  let closed = false;
   return {
     ...db,
     async close() {
+      if (closed) return;
+      closed = true;
       await db.close();
       const cleanup = new pg.Client({ connectionString: testPostgresUrl });
       await cleanup.connect();

@@ -94,7 +94,7 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
     extraTokenClaims(_ctx, token) {
       if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
       const account = findDevAccount(token.accountId);
-      return account && { name: account.name, preferred_username: account.username, email: account.email };
+      return account && { name: account.name, preferred_username: account.username, email: account.email, email_verified: true };
     },
     ttl: {
       AccessToken: options.accessTokenTtlSeconds ?? 300,
