@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import helmet from '@fastify/helmet';
@@ -34,12 +35,30 @@ import { roomRoutes } from './rest/rooms.js';
 import { startRoutes } from './rest/start.js';
 import { userRoutes } from './rest/users.js';
 import type { Services } from './services.js';
-import type { TicketStore } from './tickets/ticketStore.js';
+import type { Broker } from './broker/broker.js';
+import { GuestTokens } from './signaling/guestTokens.js';
+import { SignalingHub } from './signaling/hub.js';
+import { signalingModules } from './signaling/modules/registry.js';
+import { attachSignaling } from './signaling/socketServer.js';
+import type { VolatileStore } from './state/volatileStore.js';
+import { StoreTicketStore } from './tickets/storeTicketStore.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This controller's signaling hub (tests and shutdown use it). */
+    signaling: SignalingHub;
+  }
+}
 
 export interface AppDependencies {
   config: Config;
   db: Database;
-  tickets: TicketStore;
+  /** Volatile state shared by controllers (in-process or Redis). */
+  store: VolatileStore;
+  /** Message bus between controllers (in-process or RabbitMQ). */
+  broker: Broker;
+  /** Unique per controller process. Default: a random UUID. */
+  controllerId?: string;
   /** Where logs go. Default: standard output. */
   logStream?: DestinationStream;
 }
@@ -49,7 +68,9 @@ export interface AppDependencies {
  * metrics), then the routes. Nothing listens until the caller says so.
  */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
-  const { config, db, tickets } = deps;
+  const { config, db, store, broker } = deps;
+  const tickets = new StoreTicketStore(store);
+  const guestTokens = new GuestTokens(store, config.guestTokenTtlSeconds);
   const logger: FastifyBaseLogger = pino(loggerOptions(config.logLevel), deps.logStream ?? pino.destination(1));
   const app = Fastify({
     loggerInstance: logger,
@@ -66,6 +87,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     config,
     db,
     tickets,
+    store,
+    guestTokens,
     users: new UserRepository(db),
     rooms: new RoomRepository(db),
     invites: new InviteRepository(db),
@@ -159,6 +182,20 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
     { prefix: '/v1' },
   );
+
+  const hub = new SignalingHub({
+    controllerId: deps.controllerId ?? randomUUID(),
+    store,
+    broker,
+    modules: signalingModules,
+    config: config.signaling,
+    guestTokens,
+    verifyUserToken: (token) => verifier.verify(token),
+    log: app.log,
+  });
+  await hub.start();
+  attachSignaling(app, { hub, tickets, rooms: services.rooms });
+  app.decorate('signaling', hub);
 
   await registerWebClient(app, config.webDir);
   return app;

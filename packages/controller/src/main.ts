@@ -7,13 +7,26 @@ import { migrate } from './db/migrate.js';
 import { openPglite } from './db/pglite.js';
 import { openPostgres } from './db/postgres.js';
 import { devAccounts } from './identity/devProvider/accounts.js';
-import { MemoryTicketStore } from './tickets/memoryTicketStore.js';
+import { AmqpBroker } from './broker/amqpBroker.js';
+import type { Broker } from './broker/broker.js';
+import { MemoryBroker, MemoryBus } from './broker/memoryBroker.js';
+import { MemoryStore } from './state/memoryStore.js';
+import { RedisStore } from './state/redisStore.js';
+import type { VolatileStore } from './state/volatileStore.js';
 
 async function openDatabase(config: Config): Promise<Database> {
   if (config.databaseUrl) return openPostgres({ url: config.databaseUrl });
   const dir = path.join(config.dataDir, 'db');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return openPglite(dir);
+}
+
+function openStore(config: Config): Promise<VolatileStore> {
+  return config.redisUrl ? RedisStore.connect(config.redisUrl) : Promise.resolve(new MemoryStore());
+}
+
+function openBroker(config: Config): Promise<Broker> {
+  return config.amqpUrl ? AmqpBroker.connect(config.amqpUrl) : Promise.resolve(new MemoryBroker(new MemoryBus()));
 }
 
 async function main(): Promise<void> {
@@ -29,8 +42,9 @@ async function main(): Promise<void> {
   }
   const db = await openDatabase(config);
   await migrate(db);
-  const tickets = new MemoryTicketStore();
-  const app = await buildApp({ config, db, tickets });
+  const store = await openStore(config);
+  const broker = await openBroker(config);
+  const app = await buildApp({ config, db, store, broker });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -38,7 +52,8 @@ async function main(): Promise<void> {
     stopping = true;
     app.log.info({ signal }, 'stopping');
     await app.close();
-    await tickets.close();
+    await broker.close();
+    await store.close();
     await db.close();
     process.exit(0);
   };
@@ -50,6 +65,7 @@ async function main(): Promise<void> {
     '',
     `Plenum is running at ${config.publicUrl}`,
     `  database: ${db.kind === 'pglite' ? `embedded PGlite in ${path.join(config.dataDir, 'db')}` : 'PostgreSQL'}`,
+    `  room state: ${config.redisUrl ? 'Redis' : 'in-process'}; broker: ${config.amqpUrl ? 'RabbitMQ' : 'in-process'}`,
     `  identity: ${config.oidc.externalIssuer ? config.oidc.issuer : `built-in dev provider at ${config.oidc.issuer}`}`,
   ];
   if (!config.oidc.externalIssuer) {

@@ -48,6 +48,7 @@ describe('operations: health, readiness, metrics, OpenAPI, logs', () => {
         '/v1/rooms/{roomId}/invites/{code}',
         '/v1/rooms/{roomId}/start',
         '/v1/rooms/{roomId}/start_invited',
+        '/v1/rooms/{roomId}/guest_token',
         '/v1/users/me',
       ].sort(),
     );

@@ -6,3 +6,8 @@ export * from './rest/rooms.js';
 export * from './rest/invites.js';
 export * from './rest/start.js';
 export * from './rest/events.js';
+export * from './signaling/common.js';
+export * from './signaling/envelope.js';
+export * from './signaling/control.js';
+export * from './signaling/chat.js';
+export * from './signaling/moderation.js';

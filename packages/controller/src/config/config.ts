@@ -32,6 +32,15 @@ export interface Config {
   rateLimitPerMinute: number;
   trustProxy: boolean;
   webDir: string;
+  signaling: {
+    ratePerSecond: number;
+    burst: number;
+    tokenGraceSeconds: number;
+    resumptionWindowSeconds: number;
+    pingIntervalMs: number;
+    heartbeatTtlMs: number;
+  };
+  guestTokenTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -114,5 +123,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: raw.PLENUM_RATE_LIMIT_PER_MINUTE,
     trustProxy: raw.PLENUM_TRUST_PROXY,
     webDir: raw.PLENUM_WEB_DIR ? path.resolve(raw.PLENUM_WEB_DIR) : defaultWebDir,
+    signaling: {
+      ratePerSecond: raw.PLENUM_SIGNALING_RATE,
+      burst: raw.PLENUM_SIGNALING_BURST,
+      tokenGraceSeconds: raw.PLENUM_SIGNALING_TOKEN_GRACE,
+      resumptionWindowSeconds: raw.PLENUM_SIGNALING_RESUMPTION_WINDOW,
+      pingIntervalMs: raw.PLENUM_SIGNALING_PING_INTERVAL * 1000,
+      heartbeatTtlMs: raw.PLENUM_CONTROLLER_HEARTBEAT_TTL * 1000,
+    },
+    guestTokenTtlSeconds: raw.PLENUM_GUEST_TOKEN_TTL,
   };
 }

@@ -54,6 +54,20 @@ export const configSchema = z.strictObject({
   PLENUM_TICKET_TTL: positiveInt.max(300).default(30),
   /** Requests per minute and client to `/start`, `/start_invited` and invite verification. Default 30. */
   PLENUM_RATE_LIMIT_PER_MINUTE: positiveInt.default(30),
+  /** Signaling messages per second and connection, on average. Default 10. */
+  PLENUM_SIGNALING_RATE: positiveInt.max(10_000).default(10),
+  /** Signaling messages a connection may send in one burst. Default 30. */
+  PLENUM_SIGNALING_BURST: positiveInt.max(100_000).default(30),
+  /** Seconds after the token expires within which the client must refresh it. Default 30. */
+  PLENUM_SIGNALING_TOKEN_GRACE: positiveInt.max(3600).default(30),
+  /** Seconds a dropped participant keeps its place for resumption. Default 30. */
+  PLENUM_SIGNALING_RESUMPTION_WINDOW: positiveInt.max(3600).default(30),
+  /** Seconds between WebSocket pings; a connection that misses one is dropped. Default 15. */
+  PLENUM_SIGNALING_PING_INTERVAL: positiveInt.max(3600).default(15),
+  /** Seconds after which a controller that stopped beating counts as dead. Default 10. */
+  PLENUM_CONTROLLER_HEARTBEAT_TTL: positiveInt.max(600).default(10),
+  /** Lifetime in seconds of a guest token (guests have no identity provider). Default 600. */
+  PLENUM_GUEST_TOKEN_TTL: positiveInt.max(86_400).default(600),
   /** Trust `X-Forwarded-*` headers (set when behind a reverse proxy). Default false. */
   PLENUM_TRUST_PROXY: bool.default(false),
   /** Directory with the built web client. Default: `packages/web/dist` of this checkout. */

@@ -1,6 +1,18 @@
-import { ErrorBody, RoomIdParams, StartInvitedBody, StartResponse, StartRoomBody, Ticket} from '@plenum/protocol';
+import {
+  ErrorBody,
+  GuestTokenResponse,
+  InviteCode,
+  RefreshGuestTokenBody,
+  RoomIdParams,
+  StartInvitedBody,
+  StartInvitedResponse,
+  StartResponse,
+  StartRoomBody,
+  Ticket,
+} from '@plenum/protocol';
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { forbidden } from '../http/apiError.js';
+import { ApiError, forbidden } from '../http/apiError.js';
 import { caller } from '../identity/authentication.js';
 import type { StoredRoom } from '../repositories/rooms.js';
 import { verifyPassword } from '../security/password.js';
@@ -52,6 +64,8 @@ export const startRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       return issueTicket(services, {
         kind: 'user',
         userId,
+        issuer: token.issuer,
+        subject: token.subject,
         roomId: room.id,
         displayName,
         tokenExpiresAt: token.expiresAt.toISOString(),
@@ -68,7 +82,7 @@ export const startRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         summary: 'Get a signaling ticket as a guest with an invite code (no sign-in)',
         params: RoomIdParams,
         body: StartInvitedBody,
-        response: { 200: StartResponse, ...errors },
+        response: { 200: StartInvitedResponse, ...errors },
       },
     },
     async (request) => {
@@ -82,7 +96,41 @@ export const startRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       // Count the use only once everything else is fine, so a typo in the password costs nothing.
       const consumed = await invites.consume(inviteCode);
       if (!consumed.ok) throw inviteError(consumed.problem);
-      return issueTicket(services, { kind: 'guest', roomId: room.id, displayName });
+      const guestId = randomUUID();
+      const guest = await services.guestTokens.issue({ guestId, roomId: room.id, inviteCode });
+      const ticket = await issueTicket(services, {
+        kind: 'guest',
+        guestId,
+        roomId: room.id,
+        displayName,
+        tokenExpiresAt: guest.expiresAt,
+      });
+      return { ...ticket, guestToken: guest.token, guestTokenExpiresAt: guest.expiresAt };
+    },
+  );
+
+  app.post(
+    '/rooms/:roomId/guest_token',
+    {
+      config: { public: true, ...signInRateLimit(services) },
+      schema: {
+        tags: ['rooms'],
+        summary: 'Refresh a guest token (no sign-in: the current guest token is the credential)',
+        params: RoomIdParams,
+        body: RefreshGuestTokenBody,
+        response: { 200: GuestTokenResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const current = await services.guestTokens.verify(request.body.guestToken);
+      if (current?.roomId !== request.params.roomId) throw new ApiError(401, 'invalid_token', 'guest token is invalid or expired');
+      // The invite must still be good: revoking it ends its guests' sessions at their next refresh.
+      const code = InviteCode.safeParse(current.inviteCode);
+      if (!code.success) throw new ApiError(401, 'invalid_token', 'guest token is invalid or expired');
+      const invite = await invites.verify(code.data);
+      if (!invite.ok && invite.problem !== 'invite_exhausted') throw inviteError(invite.problem);
+      const next = await services.guestTokens.issue({ guestId: current.guestId, roomId: current.roomId, inviteCode: current.inviteCode });
+      return { guestToken: next.token, guestTokenExpiresAt: next.expiresAt };
     },
   );
 };

@@ -1,9 +1,13 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
+import type { Broker } from '../broker/broker.js';
+import { MemoryBroker, MemoryBus } from '../broker/memoryBroker.js';
 import { loadConfig, type Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import { MemoryTicketStore } from '../tickets/memoryTicketStore.js';
+import { MemoryStore } from '../state/memoryStore.js';
+import type { VolatileStore } from '../state/volatileStore.js';
+import { StoreTicketStore } from '../tickets/storeTicketStore.js';
 import { openTestDatabase, type DatabaseKind } from './databases.js';
 import { freePort } from './freePort.js';
 
@@ -12,17 +16,30 @@ export interface TestApp {
   baseUrl: string;
   config: Config;
   db: Database;
-  tickets: MemoryTicketStore;
+  store: VolatileStore;
+  broker: Broker;
+  /** The tickets the app issues, for tests that inspect them. */
+  tickets: StoreTicketStore;
   /** Every log line written so far. */
   logs: string[];
   close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  database?: DatabaseKind;
+  env?: Record<string, string>;
+  /** Share state and broker with other test apps (several controllers); default: fresh in-process ones. */
+  store?: VolatileStore;
+  broker?: Broker;
+  /** An already-open database to share (several controllers); not closed by `close()`. */
+  db?: Database;
 }
 
 /**
  * Boots the whole controller on a free loopback port with a fresh database, the dev identity
  * provider unless `env` names another issuer, and logs captured in memory.
  */
-export async function startTestApp(options: { database?: DatabaseKind; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const port = await freePort();
   const config = loadConfig({
     PLENUM_PORT: String(port),
@@ -31,8 +48,9 @@ export async function startTestApp(options: { database?: DatabaseKind; env?: Rec
     PLENUM_DEV_PASSWORD: 'test-password',
     ...options.env,
   });
-  const db = await openTestDatabase(options.database ?? 'pglite');
-  const tickets = new MemoryTicketStore();
+  const db = options.db ?? (await openTestDatabase(options.database ?? 'pglite'));
+  const store = options.store ?? new MemoryStore();
+  const broker = options.broker ?? new MemoryBroker(new MemoryBus());
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -40,19 +58,22 @@ export async function startTestApp(options: { database?: DatabaseKind; env?: Rec
       done();
     },
   });
-  const app = await buildApp({ config, db, tickets, logStream });
+  const app = await buildApp({ config, db, store, broker, logStream });
   await app.listen({ port, host: '127.0.0.1' });
   return {
     app,
     baseUrl: config.publicUrl,
     config,
     db,
-    tickets,
+    store,
+    broker,
+    tickets: new StoreTicketStore(store),
     logs,
     async close() {
       await app.close();
-      await tickets.close();
-      await db.close();
+      if (!options.broker) await broker.close();
+      if (!options.store) await store.close();
+      if (!options.db) await db.close();
     },
   };
 }

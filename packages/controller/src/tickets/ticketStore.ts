@@ -5,6 +5,9 @@ export type TicketGrant =
   | {
       kind: 'user';
       userId: UserId;
+      /** The OIDC identity, so that a refreshed token can be checked against it. */
+      issuer: string;
+      subject: string;
       roomId: RoomId;
       displayName: string;
       /** When the access token presented at `/start` expires; the socket re-checks it. */
@@ -12,13 +15,17 @@ export type TicketGrant =
     }
   | {
       kind: 'guest';
+      /** Stable for the guest token's chain of refreshes. */
+      guestId: string;
       roomId: RoomId;
       displayName: string;
+      /** When the guest token handed out with the ticket expires. */
+      tokenExpiresAt: string;
     };
 
 /**
- * Single-use, short-lived signaling tickets. The in-process implementation is the embedded
- * default; a Redis one (shared by several controllers) implements the same contract.
+ * Single-use, short-lived signaling tickets, kept in the volatile store so that any
+ * controller can redeem them.
  */
 export interface TicketStore {
   /** Stores the grant under the ticket for `ttlSeconds`. */

@@ -28,3 +28,18 @@ export const StartResponse = z
   })
   .meta({ id: 'Ticket' });
 export type StartResponse = z.infer<typeof StartResponse>;
+
+/**
+ * A guest's ticket comes with a guest token: it stands in for the access token on the
+ * signaling socket and must be refreshed before `guestTokenExpiresAt`.
+ */
+export const StartInvitedResponse = StartResponse.extend({
+  guestToken: z.string(),
+  guestTokenExpiresAt: z.iso.datetime(),
+}).meta({ id: 'GuestTicket' });
+export type StartInvitedResponse = z.infer<typeof StartInvitedResponse>;
+
+export const RefreshGuestTokenBody = z.strictObject({ guestToken: z.string().min(1).max(100) });
+
+export const GuestTokenResponse = z.object({ guestToken: z.string(), guestTokenExpiresAt: z.iso.datetime() }).meta({ id: 'GuestToken' });
+export type GuestTokenResponse = z.infer<typeof GuestTokenResponse>;

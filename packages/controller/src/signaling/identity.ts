@@ -1,0 +1,17 @@
+import type { Role } from '@plenum/protocol';
+import type { TicketGrant } from '../tickets/ticketStore.js';
+
+/** The room as signaling needs it, loaded from the database when the socket opens. */
+export interface SignalingRoom {
+  id: string;
+  name: string;
+  ownerId: string;
+  waitingRoom: boolean;
+}
+
+/** The role a participant starts with: owners and granted users moderate, guests are guests. */
+export function initialRole(grant: TicketGrant, room: SignalingRoom, granted: boolean): Role {
+  if (grant.kind === 'guest') return 'guest';
+  if (grant.userId === room.ownerId || granted) return 'moderator';
+  return 'user';
+}

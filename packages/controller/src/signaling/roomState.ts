@@ -1,0 +1,98 @@
+import type { ParticipantId } from '@plenum/protocol';
+import type { VolatileStore } from '../state/volatileStore.js';
+import { keys } from './keys.js';
+import { ParticipantRecord } from './participantRecord.js';
+
+/**
+ * The shared state of one room in the volatile store: who is in it (or waiting), who is banned,
+ * who was made moderator. Joins and leaves take the room lock so that "last one out cleans up"
+ * is decided exactly once across controllers.
+ */
+export class RoomState {
+  readonly #store: VolatileStore;
+  readonly roomId: string;
+
+  constructor(store: VolatileStore, roomId: string) {
+    this.#store = store;
+    this.roomId = roomId;
+  }
+
+  async participants(): Promise<ParticipantRecord[]> {
+    const all = await this.#store.hashGetAll(keys.participants(this.roomId));
+    const records: ParticipantRecord[] = [];
+    for (const value of Object.values(all)) {
+      const parsed = ParticipantRecord.safeParse(safeJson(value));
+      if (parsed.success) records.push(parsed.data);
+    }
+    return records.sort((a, b) => a.joinedAt.localeCompare(b.joinedAt) || a.id.localeCompare(b.id));
+  }
+
+  async get(id: ParticipantId): Promise<ParticipantRecord | undefined> {
+    const value = await this.#store.hashGet(keys.participants(this.roomId), id);
+    if (value === undefined) return undefined;
+    const parsed = ParticipantRecord.safeParse(safeJson(value));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async put(record: ParticipantRecord): Promise<void> {
+    await this.withLock(async () => {
+      await this.#store.hashSet(keys.participants(this.roomId), record.id, JSON.stringify(record));
+      await this.#store.setAdd(keys.activeRooms(), this.roomId);
+    });
+  }
+
+  /** Changes a stored record if it is still there; returns the new record. */
+  async update(id: ParticipantId, change: (record: ParticipantRecord) => ParticipantRecord): Promise<ParticipantRecord | undefined> {
+    return this.withLock(async () => {
+      const current = await this.get(id);
+      if (!current) return undefined;
+      const next = change(current);
+      await this.#store.hashSet(keys.participants(this.roomId), id, JSON.stringify(next));
+      return next;
+    });
+  }
+
+  /**
+   * Removes a participant. When nobody is left, every key of the room goes too: the meeting's
+   * chat, bans and settings live only as long as the meeting. Returns true if that happened.
+   */
+  async remove(id: ParticipantId): Promise<boolean> {
+    return this.withLock(async () => {
+      await this.#store.hashDelete(keys.participants(this.roomId), id);
+      const left = await this.#store.hashGetAll(keys.participants(this.roomId));
+      if (Object.keys(left).length > 0) return false;
+      await this.#store.deleteByPrefix(keys.roomPrefix(this.roomId));
+      await this.#store.setRemove(keys.activeRooms(), this.roomId);
+      return true;
+    });
+  }
+
+  isBanned(userId: string): Promise<boolean> {
+    return this.#store.setHas(keys.bans(this.roomId), userId);
+  }
+
+  async ban(userId: string): Promise<void> {
+    await this.#store.setAdd(keys.bans(this.roomId), userId);
+  }
+
+  isGrantedModerator(userId: string): Promise<boolean> {
+    return this.#store.setHas(keys.moderators(this.roomId), userId);
+  }
+
+  async setGrantedModerator(userId: string, moderator: boolean): Promise<void> {
+    if (moderator) await this.#store.setAdd(keys.moderators(this.roomId), userId);
+    else await this.#store.setRemove(keys.moderators(this.roomId), userId);
+  }
+
+  withLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#store.withLock(keys.roomLock(this.roomId), 5000, fn);
+  }
+}
+
+function safeJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
