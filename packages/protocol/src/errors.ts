@@ -18,6 +18,7 @@ export const errorCodes = [
   'token_expired',
   // 403
   'forbidden',
+  'banned',
   'password_required',
   'wrong_room_password',
   'not_room_owner',

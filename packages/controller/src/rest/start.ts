@@ -15,6 +15,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ApiError, forbidden } from '../http/apiError.js';
 import { caller } from '../identity/authentication.js';
 import type { StoredRoom } from '../repositories/rooms.js';
+import { RoomState } from '../signaling/roomState.js';
 import { verifyPassword } from '../security/password.js';
 import { randomToken } from '../security/randomToken.js';
 import type { Services } from '../services.js';
@@ -59,6 +60,7 @@ export const startRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
     async (request) => {
       const { userId, token } = caller(request);
       const room = await findRoom(rooms, request.params.roomId);
+      if (await new RoomState(services.store, room.id).isBanned(userId)) throw forbidden('banned', 'you are banned from this room');
       if (room.ownerId !== userId) await checkRoomPassword(room, request.body.password);
       const displayName = request.body.displayName ?? (await users.get(userId))?.displayName ?? token.name;
       return issueTicket(services, {

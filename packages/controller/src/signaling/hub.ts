@@ -52,6 +52,7 @@ export class SignalingHub {
   readonly #rooms = new Map<string, Set<SignalingSession>>();
   readonly #userBindings = new Map<string, number>();
   readonly #timers: NodeJS.Timeout[] = [];
+  readonly #pending = new Set<NodeJS.Timeout>();
   #closed = false;
 
   constructor(deps: HubDependencies) {
@@ -79,6 +80,28 @@ export class SignalingHub {
     every(Math.max(500, this.config.heartbeatTtlMs / 3), () => this.#beat());
     every(Math.max(500, this.config.heartbeatTtlMs / 2), () => this.sweepDeadControllers());
     every(this.config.pingIntervalMs, () => this.#ping());
+  }
+
+  /**
+   * Runs `task` once after `ms`, unless the hub closes first. Failures are logged. Sessions use
+   * this for token expiry and resumption windows, so no timer outlives the hub.
+   */
+  later(ms: number, task: () => Promise<void> | void): { cancel(): void } {
+    const timer = setTimeout(() => {
+      this.#pending.delete(timer);
+      if (this.#closed) return;
+      Promise.resolve()
+        .then(task)
+        .catch((error: unknown) => this.#log.warn({ err: error }, 'signaling timer task failed'));
+    }, ms);
+    timer.unref();
+    this.#pending.add(timer);
+    return {
+      cancel: () => {
+        clearTimeout(timer);
+        this.#pending.delete(timer);
+      },
+    };
   }
 
   roomState(roomId: string): RoomState {
@@ -174,8 +197,9 @@ export class SignalingHub {
     for (const timer of this.#timers) clearInterval(timer);
     const sessions = [...this.#rooms.values()].flatMap((set) => [...set]);
     await Promise.all(sessions.map((session) => session.disconnect('quit', 4006).catch(() => undefined)));
-    for (const session of sessions) session.stopTimers();
-    await this.store.delete(keys.controller(this.controllerId));
+    for (const timer of this.#pending) clearTimeout(timer);
+    this.#pending.clear();
+    await this.store.delete(keys.controller(this.controllerId)).catch(() => undefined);
   }
 
   async #announceLeft(roomId: string, id: ParticipantId): Promise<void> {

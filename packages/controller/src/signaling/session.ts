@@ -51,8 +51,7 @@ export class SignalingSession {
   #state: State = 'connected';
   #queue: Promise<void> = Promise.resolve();
   #tokenExpiresAt: number;
-  #tokenTimers: NodeJS.Timeout[] = [];
-  #resumptionTimer: NodeJS.Timeout | undefined;
+  #tokenTimers: { cancel(): void }[] = [];
   #resumption = '';
   #id: ParticipantId | undefined;
   #role: Role = 'user';
@@ -144,7 +143,8 @@ export class SignalingSession {
     if (!refreshing && Date.now() >= this.#tokenExpiresAt) {
       return this.#sendError(namespace, 'token_expired', 'the access token has expired; send control/refresh_token');
     }
-    if (this.#grant.kind === 'user' && (await this.#hub.roomState(this.#room.id).isBanned(this.#grant.userId))) {
+    const joining = namespace === controlNamespace && payload.action === 'join';
+    if (!joining && this.#grant.kind === 'user' && (await this.#hub.roomState(this.#room.id).isBanned(this.#grant.userId))) {
       this.#sendError(namespace, 'banned', 'you are banned from this room');
       return this.disconnect('banned');
     }
@@ -311,8 +311,7 @@ export class SignalingSession {
     if (record?.connectionId !== this.connectionId) return;
     const resumption: ResumptionRecord = { roomId: this.#room.id, participantId: id, identity: this.#identityKey() };
     await this.#hub.store.set(keys.resumption(sha256(this.#resumption)), JSON.stringify(resumption), { ttlMs: window });
-    this.#resumptionTimer = setTimeout(() => void this.#hub.expireDisconnected(this.#room.id, id, this.connectionId), window);
-    this.#resumptionTimer.unref();
+    this.#hub.later(window, () => this.#hub.expireDisconnected(this.#room.id, id, this.connectionId));
   }
 
   async #onControlInternal(raw: unknown): Promise<void> {
@@ -375,18 +374,17 @@ export class SignalingSession {
   }
 
   #scheduleTokenExpiry(): void {
-    for (const timer of this.#tokenTimers) clearTimeout(timer);
+    this.#clearTimers();
     const untilExpiry = Math.max(0, this.#tokenExpiresAt - Date.now());
     const grace = this.#hub.config.tokenGraceSeconds;
-    const warn = setTimeout(() => this.#send(controlNamespace, { message: 'token_expiring', graceSeconds: grace }), untilExpiry);
-    const cut = setTimeout(() => this.#enqueue(() => this.disconnect('timeout', closeCodes.tokenExpired)), untilExpiry + grace * 1000);
-    warn.unref();
-    cut.unref();
-    this.#tokenTimers = [warn, cut];
+    this.#tokenTimers = [
+      this.#hub.later(untilExpiry, () => this.#send(controlNamespace, { message: 'token_expiring', graceSeconds: grace })),
+      this.#hub.later(untilExpiry + grace * 1000, () => this.#enqueue(() => this.disconnect('timeout', closeCodes.tokenExpired))),
+    ];
   }
 
   #clearTimers(): void {
-    for (const timer of this.#tokenTimers) clearTimeout(timer);
+    for (const timer of this.#tokenTimers) timer.cancel();
     this.#tokenTimers = [];
   }
 
@@ -468,12 +466,6 @@ export class SignalingSession {
 
   #identityKey(): string {
     return this.#grant.kind === 'user' ? `user:${this.#grant.userId}` : `guest:${this.#grant.guestId}`;
-  }
-
-  /** Drops the resumption timer; the hub calls this when it shuts down. */
-  stopTimers(): void {
-    this.#clearTimers();
-    if (this.#resumptionTimer) clearTimeout(this.#resumptionTimer);
   }
 }
 
