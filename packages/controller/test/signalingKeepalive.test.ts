@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { StartResponse, signalingSubprotocol, ticketSubprotocolPrefix } from '@plenum/protocol';
+import { StartResponse, closeCodes, signalingSubprotocol, ticketSubprotocolPrefix } from '@plenum/protocol';
 import { apiClient, json, type Api } from '../src/test-support/apiClient.js';
 import { devLogin } from '../src/test-support/devLogin.js';
 import { SignalingClient } from '../src/test-support/signalingClient.js';
@@ -12,7 +12,7 @@ describe('signaling keepalive', () => {
   let roomId: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { PLENUM_SIGNALING_PING_INTERVAL: '1', PLENUM_SIGNALING_RESUMPTION_WINDOW: '1' } });
+    t = await startTestApp({ env: { PLENUM_SIGNALING_PING_INTERVAL: '1', PLENUM_SIGNALING_RESUMPTION_WINDOW: '1', PLENUM_SIGNALING_JOIN_TIMEOUT: '2' } });
     alice = apiClient(t.baseUrl, (await devLogin(t.baseUrl, 'alice', 'test-password')).accessToken);
     roomId = String(json(await alice('POST', '/v1/rooms', { name: 'Keepalive' })).id);
   });
@@ -41,5 +41,10 @@ describe('signaling keepalive', () => {
     // A client that answers pings stays connected.
     expect(watcher.closeCode).toBeUndefined();
     watcher.close();
+  });
+
+  it('closes a socket that never joins after the join timeout', async () => {
+    const idle = await SignalingClient.connect(t.baseUrl, await ticket());
+    expect(await idle.waitForClose(5000)).toBe(closeCodes.joinTimeout);
   });
 });

@@ -39,6 +39,7 @@ export interface Config {
     resumptionWindowSeconds: number;
     pingIntervalMs: number;
     heartbeatTtlMs: number;
+    joinTimeoutMs: number;
   };
   guestTokenTtlSeconds: number;
 }
@@ -130,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       resumptionWindowSeconds: raw.PLENUM_SIGNALING_RESUMPTION_WINDOW,
       pingIntervalMs: raw.PLENUM_SIGNALING_PING_INTERVAL * 1000,
       heartbeatTtlMs: raw.PLENUM_CONTROLLER_HEARTBEAT_TTL * 1000,
+      joinTimeoutMs: raw.PLENUM_SIGNALING_JOIN_TIMEOUT * 1000,
     },
     guestTokenTtlSeconds: raw.PLENUM_GUEST_TOKEN_TTL,
   };

@@ -64,6 +64,8 @@ export const configSchema = z.strictObject({
   PLENUM_SIGNALING_RESUMPTION_WINDOW: positiveInt.max(3600).default(30),
   /** Seconds between WebSocket pings; a connection that misses one is dropped. Default 15. */
   PLENUM_SIGNALING_PING_INTERVAL: positiveInt.max(3600).default(15),
+  /** Seconds a new signaling socket has to send `control/join` (close code 4009). Default 30. */
+  PLENUM_SIGNALING_JOIN_TIMEOUT: positiveInt.max(3600).default(30),
   /** Seconds after which a controller that stopped beating counts as dead. Default 10. */
   PLENUM_CONTROLLER_HEARTBEAT_TTL: positiveInt.max(600).default(10),
   /** Lifetime in seconds of a guest token (guests have no identity provider). Default 600. */

@@ -22,6 +22,8 @@ export interface SignalingConfig {
   pingIntervalMs: number;
   /** A controller not refreshing its heartbeat for this long counts as dead. */
   heartbeatTtlMs: number;
+  /** A socket must send `control/join` within this time. */
+  joinTimeoutMs: number;
 }
 
 export interface HubDependencies {

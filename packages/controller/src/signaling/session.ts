@@ -68,6 +68,10 @@ export class SignalingSession {
     this.#tokenExpiresAt = Date.parse(grant.tokenExpiresAt);
     this.#limiter = new RateLimiter({ ratePerSecond: hub.config.ratePerSecond, burst: hub.config.burst });
     this.#scheduleTokenExpiry();
+    // A socket that never joins would hold a connection forever: it gets a fixed time to join.
+    hub.later(hub.config.joinTimeoutMs, () => {
+      if (this.#state === 'connected') this.#close(closeCodes.joinTimeout, 'join timeout');
+    });
     socket.on('message', (data: Buffer, isBinary: boolean) => this.#enqueue(() => this.#onFrame(data, isBinary)));
     socket.on('close', () => this.#enqueue(() => this.#onSocketClosed()));
     socket.on('pong', () => (this.alive = true));
@@ -137,7 +141,10 @@ export class SignalingSession {
     }
     const envelope = CommandEnvelope.safeParse(json);
     if (!envelope.success) return this.#sendError(controlNamespace, 'invalid_envelope', 'expected {namespace, payload: {action, ...}}');
-    const { namespace, payload } = envelope.data;
+    // Commands are checked against the payload as received: the envelope's parsed copy drops a
+    // `__proto__` key, which the strict command schemas must refuse like any other unknown key.
+    const { namespace } = envelope.data;
+    const { payload } = json as CommandEnvelope;
 
     const refreshing = namespace === controlNamespace && payload.action === 'refresh_token';
     if (!refreshing && Date.now() >= this.#tokenExpiresAt) {

@@ -83,4 +83,6 @@ export const closeCodes = {
   replaced: 4007,
   /** Denied entry from the waiting room. */
   denied: 4008,
+  /** No `control/join` within the join timeout after the socket opened. */
+  joinTimeout: 4009,
 } as const;
