@@ -141,6 +141,33 @@ describe('signaling rules with the dev provider', () => {
     stale.client.close();
   });
 
+  it('resumes at once when the old socket still seems open, closing the old one with 4007', async () => {
+    const roomId = await newRoom();
+    const owner = await join(t.baseUrl, await ticketFor(alice, roomId));
+    const user = await join(t.baseUrl, await ticketFor(bob, roomId));
+    const back = await join(t.baseUrl, await ticketFor(bob, roomId), { resumption: String(user.first.resumption) });
+    expect(back.first).toMatchObject({ message: 'join_success', id: user.id });
+    expect(await user.client.waitForClose()).toBe(closeCodes.replaced);
+    owner.client.send('chat', { action: 'send_message', content: 'still there?' });
+    expect(await back.client.next('chat', 'message_sent')).toBeTruthy();
+    expect(owner.client.events.some((e) => e.payload.message === 'left')).toBe(false);
+    owner.client.close();
+    back.client.close();
+  });
+
+  it('lets a guest resume with the resumption token after a new invite ticket', async () => {
+    const roomId = await newRoom();
+    const invite = Invite.parse((await alice('POST', `/v1/rooms/${roomId}/invites`, {})).body);
+    const anonymous = apiClient(t.baseUrl);
+    const guestTicket = async () =>
+      StartInvitedResponse.parse((await anonymous('POST', `/v1/rooms/${roomId}/start_invited`, { inviteCode: invite.code, displayName: 'Gast' })).body).ticket;
+    const guest = await join(t.baseUrl, await guestTicket());
+    guest.client.socket.terminate();
+    const back = await join(t.baseUrl, await guestTicket(), { resumption: String(guest.first.resumption) });
+    expect(back.first).toMatchObject({ message: 'join_success', id: guest.id, role: 'guest' });
+    back.client.close();
+  });
+
   it('shows a dropped participant as left after the resumption window', async () => {
     const roomId = await newRoom();
     const owner = await join(t.baseUrl, await ticketFor(alice, roomId));

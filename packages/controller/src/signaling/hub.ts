@@ -7,6 +7,7 @@ import { BrokerMessage } from './brokerMessage.js';
 import type { GuestTokens } from './guestTokens.js';
 import { keys } from './keys.js';
 import type { Audience, SignalingModule } from './module.js';
+import type { ParticipantRecord } from './participantRecord.js';
 import { RoomState } from './roomState.js';
 import type { SignalingSession } from './session.js';
 
@@ -168,10 +169,8 @@ export class SignalingHub {
 
   /** Removes a participant whose socket dropped and who did not come back in time. */
   async expireDisconnected(roomId: string, id: ParticipantId, connectionId: string): Promise<void> {
-    const state = this.roomState(roomId);
-    const record = await state.get(id);
-    if (record?.state !== 'disconnected' || record.connectionId !== connectionId) return;
-    await this.#announceLeft(roomId, id);
+    // Not if it resumed meanwhile (a new connection, or joined again).
+    await this.#announceLeft(roomId, id, (r) => r.state === 'disconnected' && r.connectionId === connectionId);
   }
 
   /** Participants held by controllers whose heartbeat has expired are shown as left. */
@@ -184,7 +183,8 @@ export class SignalingHub {
           isAlive = (await this.store.get(keys.controller(record.controllerId))) !== undefined;
           alive.set(record.controllerId, isAlive);
         }
-        if (!isAlive) await this.#announceLeft(roomId, record.id);
+        const deadController = record.controllerId;
+        if (!isAlive) await this.#announceLeft(roomId, record.id, (r) => r.controllerId === deadController);
       }
     }
   }
@@ -204,19 +204,17 @@ export class SignalingHub {
     await this.store.delete(keys.controller(this.controllerId)).catch(() => undefined);
   }
 
-  async #announceLeft(roomId: string, id: ParticipantId): Promise<void> {
-    const state = this.roomState(roomId);
-    const record = await state.get(id);
+  /** Removes a participant whose connection is gone; whoever removes it announces it, once. */
+  async #announceLeft(roomId: string, id: ParticipantId, onlyIf: (record: ParticipantRecord) => boolean): Promise<void> {
+    const record = await this.roomState(roomId).remove(id, onlyIf);
     if (!record) return;
-    if (record.state !== 'waiting') {
-      await this.publish(roomId, { to: 'room' }, {
-        kind: 'event',
-        namespace: 'control',
-        timestamp: new Date().toISOString(),
-        payload: { message: 'left', id, reason: 'timeout' },
-      });
-    }
-    await state.remove(id);
+    // A waiting participant is known only to moderators, who drop it from the waiting list.
+    await this.publish(roomId, { to: 'room', moderatorsOnly: record.state === 'waiting' }, {
+      kind: 'event',
+      namespace: 'control',
+      timestamp: new Date().toISOString(),
+      payload: { message: 'left', id, reason: 'timeout' },
+    });
   }
 
   async #beat(): Promise<void> {

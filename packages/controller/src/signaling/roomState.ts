@@ -53,17 +53,22 @@ export class RoomState {
   }
 
   /**
-   * Removes a participant. When nobody is left, every key of the room goes too: the meeting's
-   * chat, bans and settings live only as long as the meeting. Returns true if that happened.
+   * Removes a participant and returns the record this call removed (`undefined` if another
+   * controller got there first, so only one of them announces it). When nobody is left, every
+   * key of the room goes too: the meeting's chat, bans and settings live only as long as the
+   * meeting. `onlyIf` is checked under the lock, against the record as it is then.
    */
-  async remove(id: ParticipantId): Promise<boolean> {
+  async remove(id: ParticipantId, onlyIf: (record: ParticipantRecord) => boolean = () => true): Promise<ParticipantRecord | undefined> {
     return this.withLock(async () => {
-      await this.#store.hashDelete(keys.participants(this.roomId), id);
+      const record = await this.get(id);
+      if (record && !onlyIf(record)) return undefined;
+      if (!(await this.#store.hashDelete(keys.participants(this.roomId), id))) return undefined;
       const left = await this.#store.hashGetAll(keys.participants(this.roomId));
-      if (Object.keys(left).length > 0) return false;
-      await this.#store.deleteByPrefix(keys.roomPrefix(this.roomId));
-      await this.#store.setRemove(keys.activeRooms(), this.roomId);
-      return true;
+      if (Object.keys(left).length === 0) {
+        await this.#store.deleteByPrefix(keys.roomPrefix(this.roomId));
+        await this.#store.setRemove(keys.activeRooms(), this.roomId);
+      }
+      return record;
     });
   }
 

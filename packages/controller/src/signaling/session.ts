@@ -26,6 +26,9 @@ import { ResumptionRecord, actionsOf } from './sessionSupport.js';
 
 type State = 'connected' | 'waiting' | 'joined' | 'closed';
 
+/** Upper bound for a resumption token's life while its participant is connected. */
+const resumptionWhileJoinedMs = 12 * 3600_000;
+
 const leaveCloseCodes: Partial<Record<LeaveReason, number>> = {
   kicked: closeCodes.kicked,
   banned: closeCodes.banned,
@@ -127,10 +130,11 @@ export class SignalingSession {
 
   async #onFrame(data: Buffer, isBinary: boolean): Promise<void> {
     if (this.#state === 'closed') return;
-    if (data.length > maxFrameBytes) return this.#sendError(controlNamespace, 'frame_too_large', `frames are limited to ${maxFrameBytes} bytes`);
+    // Every frame costs a token, oversized ones too.
     const rate = this.#limiter.take();
     if (rate === 'abuse') return this.disconnect('quit', closeCodes.rateLimited);
     if (rate === 'limited') return this.#sendError(controlNamespace, 'rate_limit_exceeded', 'too many messages; slow down');
+    if (data.length > maxFrameBytes) return this.#sendError(controlNamespace, 'frame_too_large', `frames are limited to ${maxFrameBytes} bytes`);
     if (isBinary) return this.#sendError(controlNamespace, 'invalid_json', 'frames must be JSON text');
 
     let json: unknown;
@@ -257,12 +261,19 @@ export class SignalingSession {
     const parsed = stored === undefined ? undefined : ResumptionRecord.safeParse(JSON.parse(stored));
     if (!parsed?.success) return undefined;
     const { roomId, participantId, identity } = parsed.data;
-    if (roomId !== this.#room.id || identity !== this.#identityKey()) return undefined;
+    // Users resume only as themselves. A guest has no lasting identity (each invite use is a new
+    // guest), so for guests the secret token alone counts.
+    const sameIdentity = identity === this.#identityKey() || (this.#grant.kind === 'guest' && identity.startsWith('guest:'));
+    if (roomId !== this.#room.id || !sameIdentity) return undefined;
     return this.#hub.roomState(roomId).get(participantId as ParticipantId);
   }
 
   async #enter(record: ParticipantRecord, resumed: boolean): Promise<void> {
     this.#state = 'joined';
+    // Kept while joined, so that a client whose old socket the server still thinks open can
+    // resume at once; shortened to the resumption window when the socket drops.
+    const resumption: ResumptionRecord = { roomId: this.#room.id, participantId: record.id, identity: this.#identityKey() };
+    await this.#hub.store.set(keys.resumption(sha256(this.#resumption)), JSON.stringify(resumption), { ttlMs: resumptionWhileJoinedMs });
     const participant = publicParticipant(record);
     // The participant learns about itself from join_success, not from its own `joined`.
     await this.#hub.publish(this.#room.id, { to: 'room' }, {
@@ -298,7 +309,10 @@ export class SignalingSession {
       if (wasState === 'waiting') await instance.onLeftWaitingRoom?.();
       await instance.onLeave?.(reason);
     }
-    if (wasState === 'joined') await this.#publishEvent({ to: 'room' }, controlNamespace, { message: 'left', id, reason });
+    if (wasState === 'joined') {
+      await this.#hub.store.delete(keys.resumption(sha256(this.#resumption)));
+      await this.#publishEvent({ to: 'room' }, controlNamespace, { message: 'left', id, reason });
+    }
     await this.#hub.unregister(this);
     await this.#hub.roomState(this.#room.id).remove(id);
   }
@@ -316,8 +330,7 @@ export class SignalingSession {
       r.connectionId === this.connectionId ? { ...r, state: 'disconnected' } : r,
     );
     if (record?.connectionId !== this.connectionId) return;
-    const resumption: ResumptionRecord = { roomId: this.#room.id, participantId: id, identity: this.#identityKey() };
-    await this.#hub.store.set(keys.resumption(sha256(this.#resumption)), JSON.stringify(resumption), { ttlMs: window });
+    await this.#hub.store.expire(keys.resumption(sha256(this.#resumption)), window);
     this.#hub.later(window, () => this.#hub.expireDisconnected(this.#room.id, id, this.connectionId));
   }
 

@@ -39,8 +39,10 @@ export const RoomInfo = z.object({
 export type RoomInfo = z.infer<typeof RoomInfo>;
 
 /**
- * Stable error codes of signaling. An error arrives as an event of the namespace of the
- * command that failed: `{namespace, timestamp, payload: {message: 'error', error, text}}`.
+ * Stable error codes of signaling. An error arrives as an event
+ * `{namespace, timestamp, payload: {message: 'error', error, text}}`: in the namespace of the
+ * command that failed when that namespace is known, otherwise (size, rate, JSON, envelope,
+ * unknown namespace, internal errors) in `control`.
  */
 export const SignalingErrorCode = z.enum([
   'invalid_json',
@@ -77,7 +79,7 @@ export const closeCodes = {
   meetingEnded: 4004,
   /** Too many messages for too long. */
   rateLimited: 4005,
-  /** The controller is shutting down: reconnect with the resumption token. */
+  /** The controller is shutting down: the others saw you leave; get a new ticket and join again. */
   serverShutdown: 4006,
   /** The same participant connected again elsewhere (resumption). */
   replaced: 4007,

@@ -16,7 +16,7 @@ export const ModerationCommand = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('deny'), target: ParticipantId }),
   z.strictObject({ action: z.literal('send_to_waiting_room'), target: ParticipantId }),
   z.strictObject({ action: z.literal('end_meeting') }),
-  /** Asks the targets to mute; the media namespace enforces it at the bridge. */
+  /** Asks the targets to mute (a request to their clients; enforcement at the bridge comes with the media namespace). */
   z.strictObject({ action: z.literal('request_mute'), targets: z.array(ParticipantId).min(1).max(1000) }),
 ]);
 export type ModerationCommand = z.infer<typeof ModerationCommand>;

@@ -43,7 +43,9 @@ class ModerationInstance implements ModuleInstance {
           }
         }
         if (command.action === 'ban' && target.userId !== null) await ctx.runtime.ban(target.userId);
-        const type = command.action === 'send_to_waiting_room' ? 'to_waiting_room' : command.action;
+        // A guest has no account to ban: banning one removes them like a kick.
+        const type =
+          command.action === 'send_to_waiting_room' ? 'to_waiting_room' : command.action === 'ban' && target.userId === null ? 'kick' : command.action;
         return ctx.publishInternal({ to: 'participant', id: target.id }, { type });
       }
       case 'enable_waiting_room':

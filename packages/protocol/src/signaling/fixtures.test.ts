@@ -1,0 +1,182 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ChatCommand, ChatEvent, ChatJoinData, chatNamespace } from './chat.js';
+import { ControlCommand, ControlEvent, controlNamespace } from './control.js';
+import { CommandEnvelope, eventEnvelope } from './envelope.js';
+import { ModerationCommand, ModerationEvent, ModerationJoinData, moderationNamespace } from './moderation.js';
+
+/**
+ * The golden frames in `packages/protocol/fixtures/signaling` (shared with the web client) must
+ * match the schemas, and every command action and event message the schemas declare must have
+ * at least one of them. Layout: `<namespace>/command.<action>[.<variant>].json`,
+ * `<namespace>/event.<message>[.<variant>].json`, and `invalid/` with `index.json`.
+ */
+
+const fixturesDir = new URL('../../fixtures/signaling/', import.meta.url);
+
+const namespaces = {
+  [controlNamespace]: { command: ControlCommand, event: ControlEvent },
+  [chatNamespace]: { command: ChatCommand, event: ChatEvent },
+  [moderationNamespace]: { command: ModerationCommand, event: ModerationEvent },
+} as const satisfies Record<string, { command: z.ZodDiscriminatedUnion; event: z.ZodDiscriminatedUnion }>;
+type Namespace = keyof typeof namespaces;
+
+/** What each module contributes to `join_success.modules`. */
+const joinData: Record<string, z.ZodType> = { [chatNamespace]: ChatJoinData, [moderationNamespace]: ModerationJoinData };
+
+/** The schemas `invalid/index.json` may name, each applied the way the controller applies it. */
+const invalidSchemas = {
+  CommandEnvelope: { kind: 'envelope' },
+  ControlCommand: { kind: 'command', namespace: controlNamespace },
+  ChatCommand: { kind: 'command', namespace: chatNamespace },
+  ModerationCommand: { kind: 'command', namespace: moderationNamespace },
+  ControlEvent: { kind: 'event', namespace: controlNamespace },
+  ChatEvent: { kind: 'event', namespace: chatNamespace },
+  ModerationEvent: { kind: 'event', namespace: moderationNamespace },
+} as const satisfies Record<string, { kind: 'envelope' } | { kind: 'command' | 'event'; namespace: Namespace }>;
+
+const InvalidIndex = z.array(
+  z.strictObject({
+    file: z.string().regex(/^[a-z0-9-]+\.json$/),
+    schema: z.enum(Object.keys(invalidSchemas) as [keyof typeof invalidSchemas, ...(keyof typeof invalidSchemas)[]]),
+    reason: z.string().min(1),
+  }),
+);
+
+/** The values of `key` over the options of a discriminated union, read from the schema itself. */
+function discriminatorValues(union: z.ZodDiscriminatedUnion, key: string): string[] {
+  return union.options.map((option) => {
+    if (!(option instanceof z.ZodObject)) throw new Error(`an option of the union on "${key}" is not an object`);
+    const literal: unknown = option.shape[key];
+    if (!(literal instanceof z.ZodLiteral) || literal.values.size !== 1) throw new Error(`an option has no single literal "${key}"`);
+    return String([...literal.values][0]);
+  });
+}
+
+function readJson(url: URL): unknown {
+  return JSON.parse(readFileSync(url, 'utf8'));
+}
+
+const Frame = z.object({ namespace: z.string(), payload: z.record(z.string(), z.unknown()) });
+
+/**
+ * The payload exactly as received, which is what the controller checks against the command
+ * schema: the envelope's parsed copy would drop an own `__proto__` key.
+ */
+function rawPayload(frame: unknown): unknown {
+  return (frame as { payload: unknown }).payload;
+}
+
+interface Fixture {
+  path: string;
+  namespace: Namespace;
+  kind: 'command' | 'event';
+  /** The action or message type the file name claims. */
+  name: string;
+  frame: unknown;
+}
+
+function loadFixtures(): Fixture[] {
+  const fixtures: Fixture[] = [];
+  for (const namespace of Object.keys(namespaces) as Namespace[]) {
+    const dir = new URL(`${namespace}/`, fixturesDir);
+    for (const file of readdirSync(dir).sort()) {
+      const match = /^(command|event)\.([a-z_]+)(?:\.[a-z0-9_-]+)?\.json$/.exec(file);
+      if (!match) throw new Error(`${namespace}/${file}: expected command.<action>[.<variant>].json or event.<message>[.<variant>].json`);
+      const [, kind, name] = match as unknown as [string, 'command' | 'event', string];
+      fixtures.push({ path: `${namespace}/${file}`, namespace, kind, name, frame: readJson(new URL(file, dir)) });
+    }
+  }
+  return fixtures;
+}
+
+const fixtures = loadFixtures();
+const commands = fixtures.filter((f) => f.kind === 'command');
+const events = fixtures.filter((f) => f.kind === 'event');
+const invalidIndex = InvalidIndex.parse(readJson(new URL('invalid/index.json', fixturesDir)));
+
+describe('signaling fixtures', () => {
+  it('has one folder per namespace, besides invalid/', () => {
+    const folders = readdirSync(fixturesDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+    expect(folders).toEqual([...Object.keys(namespaces), 'invalid'].sort());
+  });
+
+  describe.each(commands)('command $path', ({ namespace, name, frame }) => {
+    it('parses with CommandEnvelope, then with the namespace’s command schema, unchanged', () => {
+      const envelope = CommandEnvelope.parse(frame);
+      expect(envelope.namespace).toBe(namespace);
+      expect(envelope.payload.action).toBe(name);
+      expect(envelope).toEqual(frame);
+      expect(namespaces[namespace].command.parse(rawPayload(frame))).toEqual(rawPayload(frame));
+    });
+  });
+
+  describe.each(events)('event $path', ({ namespace, name, frame }) => {
+    it('parses with the namespace’s event schema inside the event envelope, unchanged', () => {
+      const parsed = eventEnvelope(namespace, namespaces[namespace].event).parse(frame);
+      expect(parsed.payload.message).toBe(name);
+      // Events tolerate unknown fields by stripping them; a golden frame carries none.
+      expect(parsed).toEqual(frame);
+    });
+
+    if (name === 'join_success') {
+      it('carries join data of every module that matches the module’s schema', () => {
+        const { payload } = Frame.parse(frame);
+        const modules = z.record(z.string(), z.unknown()).parse(payload.modules);
+        expect(Object.keys(modules).sort()).toEqual(Object.keys(joinData).sort());
+        for (const [module, schema] of Object.entries(joinData)) expect(schema.parse(modules[module])).toEqual(modules[module]);
+      });
+    }
+  });
+
+  describe.each(Object.keys(namespaces) as Namespace[])('namespace %s', (namespace) => {
+    const { command, event } = namespaces[namespace];
+
+    it('has a fixture for every command action of the schema, and none for other actions', () => {
+      const declared = discriminatorValues(command, 'action').sort();
+      const covered = [...new Set(commands.filter((f) => f.namespace === namespace).map((f) => f.name))].sort();
+      expect(covered).toEqual(declared);
+    });
+
+    it('has a fixture for every event message of the schema, and none for other messages', () => {
+      const declared = discriminatorValues(event, 'message').sort();
+      const covered = [...new Set(events.filter((f) => f.namespace === namespace).map((f) => f.name))].sort();
+      expect(covered).toEqual(declared);
+    });
+  });
+
+  describe('invalid frames', () => {
+    it('are each listed once in invalid/index.json, and the index names only existing files', () => {
+      const files = readdirSync(new URL('invalid/', fixturesDir))
+        .filter((file) => file !== 'index.json')
+        .sort();
+      const listed = invalidIndex.map((entry) => entry.file);
+      expect(new Set(listed).size).toBe(listed.length);
+      expect([...listed].sort()).toEqual(files);
+    });
+
+    it.each(invalidIndex)('$file is refused by $schema', ({ file, schema }) => {
+      const frame = readJson(new URL(`invalid/${file}`, fixturesDir));
+      const target = invalidSchemas[schema];
+      switch (target.kind) {
+        case 'envelope':
+          expect(CommandEnvelope.safeParse(frame).success).toBe(false);
+          return;
+        case 'command': {
+          // It passes the envelope, so it is the namespace's command schema that refuses it.
+          const envelope = CommandEnvelope.parse(frame);
+          expect(envelope.namespace).toBe(target.namespace);
+          expect(namespaces[target.namespace].command.safeParse(rawPayload(frame)).success).toBe(false);
+          return;
+        }
+        case 'event':
+          expect(eventEnvelope(target.namespace, namespaces[target.namespace].event).safeParse(frame).success).toBe(false);
+          return;
+      }
+    });
+  });
+});
