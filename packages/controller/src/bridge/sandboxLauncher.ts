@@ -1,0 +1,241 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, chown, lchown, mkdir, readdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { writeJanusConfig } from './janusConfig.js';
+import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from './launcher.js';
+import { addressesFor, createNamespace, deleteNamespace, hostAddresses, namespacePids, type NamespaceNetwork } from './networkNamespace.js';
+
+export interface SandboxLauncherOptions {
+  /** Parent of the bridges' directories. Each bridge gets `<baseDir>/<id>`, deleted on close. */
+  baseDir: string;
+  /** Port of the Janus WebSocket API inside each namespace. Default 8188. */
+  apiPort?: number;
+  /** How long Janus may take to accept connections. Default 10 s. */
+  readyTimeoutMs?: number;
+}
+
+const idPattern = /^[a-z0-9]{8,16}$/;
+
+/** Bridges run as uid/gid `bridgeUidBase + slot`: unprivileged, and distinct per bridge. */
+const bridgeUidBase = 200_000;
+
+async function chownTree(dir: string, id: number): Promise<void> {
+  await chown(dir, id, id);
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const full = path.join(entry.parentPath, entry.name);
+    if (entry.isSymbolicLink()) await lchown(full, id, id);
+    else await chown(full, id, id);
+  }
+}
+
+/** Kills whatever still runs in the namespace and waits until it is gone. */
+async function drainNamespace(name: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const pids = await namespacePids(name);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, attempt === 0 ? 'SIGTERM' : 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+}
+
+/** Resolves once something accepts TCP connections on address:port. */
+async function waitForPort(address: string, port: number, timeoutMs: number, exited: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited()) throw new BridgeLaunchError('janus exited while starting');
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: address, port, timeout: 200 });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+      socket.once('timeout', () => {
+        socket.destroy();
+        resolve(false);
+      });
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new BridgeLaunchError(`janus did not accept connections within ${timeoutMs} ms`);
+}
+
+/**
+ * One bridge in its sandbox: Janus in a network namespace of its own (own address, veth to the
+ * host), as an unprivileged user of its own, under bubblewrap with private user/PID/IPC/UTS
+ * namespaces, no capabilities, a read-only root, a private /tmp and only its own directory
+ * writable.
+ */
+class SandboxBridge implements Bridge {
+  readonly id: string;
+  readonly mediaAddress: string;
+  readonly api: Bridge['api'];
+  readonly #process: ChildProcess;
+  readonly #network: NamespaceNetwork;
+  readonly #dir: string;
+  readonly #release: () => void;
+  readonly #exitHandlers: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
+  readonly #exited: Promise<void>;
+  #closing: Promise<void> | undefined;
+  #hasExited = false;
+
+  constructor(id: string, process: ChildProcess, network: NamespaceNetwork, dir: string, apiPort: number, release: () => void) {
+    this.id = id;
+    this.#process = process;
+    this.#network = network;
+    this.#dir = dir;
+    this.#release = release;
+    this.mediaAddress = network.address;
+    this.api = { kind: 'websocket', url: `ws://${network.address}:${apiPort}` };
+    this.#exited = new Promise((resolve) => {
+      process.once('exit', (code, signal) => {
+        this.#hasExited = true;
+        resolve();
+        if (!this.#closing) for (const handler of this.#exitHandlers) handler(code, signal);
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  get hasExited(): boolean {
+    return this.#hasExited;
+  }
+
+  onExit(handler: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+    this.#exitHandlers.push(handler);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#teardown();
+    return this.#closing;
+  }
+
+  async #teardown(): Promise<void> {
+    if (!this.#hasExited) {
+      this.#process.kill('SIGTERM');
+      const killer = setTimeout(() => this.#process.kill('SIGKILL'), 3000);
+      await this.#exited;
+      clearTimeout(killer);
+    }
+    // bubblewrap's exit does not wait for Janus: make sure nothing runs in the namespace any more.
+    await drainNamespace(this.#network.name);
+    await rm(this.#dir, { recursive: true, force: true });
+    await deleteNamespace(this.#network);
+    this.#release();
+  }
+}
+
+/** The default launcher on Linux: see `SandboxBridge`. Needs root (namespaces, veth). */
+export class SandboxLauncher implements BridgeLauncher {
+  readonly kind = 'sandbox';
+  readonly #options: Required<SandboxLauncherOptions>;
+  readonly #slots = new Set<number>();
+  readonly #bridges = new Set<SandboxBridge>();
+
+  constructor(options: SandboxLauncherOptions) {
+    this.#options = { apiPort: 8188, readyTimeoutMs: 10_000, ...options };
+  }
+
+  async launch(spec: BridgeSpec): Promise<Bridge> {
+    if (!idPattern.test(spec.id)) throw new BridgeLaunchError(`bridge id must match ${idPattern.source}`);
+    const slot = await this.#takeSlot();
+    const release = () => this.#slots.delete(slot);
+    const dir = path.join(this.#options.baseDir, spec.id);
+    let network: NamespaceNetwork | undefined;
+    try {
+      // Bridges run as other users: they may pass through the base directory, not list it.
+      await mkdir(this.#options.baseDir, { recursive: true });
+      await chmod(this.#options.baseDir, 0o711);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      network = await createNamespace(spec.id, slot);
+      const rtpBase = 20_000 + (slot % 400) * 100;
+      await writeJanusConfig({
+        dir,
+        mediaAddress: network.address,
+        rtpPorts: [rtpBase, rtpBase + 99],
+        apiSecret: spec.apiSecret,
+        transport: { kind: 'websocket', address: network.address, port: this.#options.apiPort },
+      });
+      // Each bridge runs as a user of its own that exists nowhere else, owning only its directory.
+      const uid = String(bridgeUidBase + slot);
+      await chownTree(dir, bridgeUidBase + slot);
+      const child = spawn(
+        'ip',
+        [
+          'netns', 'exec', network.name,
+          'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
+          'bwrap',
+          '--ro-bind', '/', '/',
+          '--dev', '/dev',
+          '--proc', '/proc',
+          '--tmpfs', '/tmp',
+          '--bind', dir, dir,
+          '--unshare-user',
+          '--cap-drop', 'ALL',
+          '--unshare-pid', '--unshare-ipc', '--unshare-uts',
+          '--die-with-parent', '--new-session',
+          'janus', '-F', dir, '-C', path.join(dir, 'janus.jcfg'), '-o', '-N', '-L', path.join(dir, 'janus.log'),
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      // Keep the sandbox's last complaint for the error message if start-up fails.
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
+      const bridge = new SandboxBridge(spec.id, child, network, dir, this.#options.apiPort, () => {
+        release();
+        this.#bridges.delete(bridge);
+      });
+      this.#bridges.add(bridge);
+      try {
+        await waitForPort(network.address, this.#options.apiPort, this.#options.readyTimeoutMs, () => bridge.hasExited);
+      } catch (error) {
+        await bridge.close();
+        throw new BridgeLaunchError(`${error instanceof Error ? error.message : 'start failed'}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
+      }
+      return bridge;
+    } catch (error) {
+      if (network && !this.#isTracked(spec.id)) {
+        await rm(dir, { recursive: true, force: true });
+        await deleteNamespace(network);
+        release();
+      }
+      throw error instanceof BridgeLaunchError ? error : new BridgeLaunchError(`could not start bridge ${spec.id}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#bridges].map((bridge) => bridge.close()));
+  }
+
+  #isTracked(id: string): boolean {
+    return [...this.#bridges].some((bridge) => bridge.id === id);
+  }
+
+  /**
+   * A free /30 of 198.18.0.0/15: not used by this launcher nor present on the host (another
+   * controller or test process). Scanning starts at a random slot to make clashes unlikely.
+   */
+  async #takeSlot(): Promise<number> {
+    const inUse = await hostAddresses();
+    const start = Math.floor(Math.random() * 32_768);
+    for (let i = 0; i < 32_768; i++) {
+      const slot = (start + i) % 32_768;
+      if (!this.#slots.has(slot) && !inUse.has(addressesFor(slot).host)) {
+        this.#slots.add(slot);
+        return slot;
+      }
+    }
+    throw new BridgeLaunchError('no free bridge address');
+  }
+}
