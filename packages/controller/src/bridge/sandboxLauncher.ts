@@ -174,6 +174,8 @@ export class SandboxLauncher implements BridgeLauncher {
         'ip',
         [
           'netns', 'exec', network.name,
+          // A crashing bridge must not leave a core dump: it would hold the conference's media.
+          'prlimit', '--core=0', '--',
           'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
           'bwrap',
           '--ro-bind', '/', '/',
