@@ -35,7 +35,11 @@ import { roomRoutes } from './rest/rooms.js';
 import { startRoutes } from './rest/start.js';
 import { userRoutes } from './rest/users.js';
 import type { Services } from './services.js';
+import { BridgeRegistry } from './bridge/bridgeRegistry.js';
+import { BridgeLaunchError, type BridgeLauncher } from './bridge/launcher.js';
+import { SandboxLauncher } from './bridge/sandboxLauncher.js';
 import type { Broker } from './broker/broker.js';
+import { RoomState } from './signaling/roomState.js';
 import { GuestTokens } from './signaling/guestTokens.js';
 import { SignalingHub } from './signaling/hub.js';
 import { signalingModules } from './signaling/modules/registry.js';
@@ -183,7 +187,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     { prefix: '/v1' },
   );
 
+  const launcher = createLauncher(config);
   const hub = new SignalingHub({
+    bridges: new BridgeRegistry({
+      launcher,
+      graceMs: config.bridge.graceMs,
+      hasParticipants: async (roomId) => (await new RoomState(store, roomId).participants()).length > 0,
+      log: app.log,
+    }),
     controllerId: deps.controllerId ?? randomUUID(),
     store,
     broker,
@@ -199,6 +210,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   await registerWebClient(app, config.webDir);
   return app;
+}
+
+/** The launcher the configuration names; `none` runs signaling without media. */
+function createLauncher(config: Config): BridgeLauncher {
+  if (config.bridge.launcher === 'sandbox') return new SandboxLauncher({ baseDir: config.bridge.dir });
+  return {
+    kind: 'none',
+    launch: () => Promise.reject(new BridgeLaunchError('media is switched off (PLENUM_BRIDGE_LAUNCHER=none)')),
+    close: () => Promise.resolve(),
+  };
 }
 
 /** Serves the built web client, with `index.html` for client-side routes. */

@@ -91,7 +91,6 @@ const weirdNames = [
   'Control',
   'CHAT',
   'chat\u0000',
-  'media',
   'x'.repeat(33),
   'y'.repeat(65),
   '\u202econtrol',

@@ -11,3 +11,4 @@ export * from './signaling/envelope.js';
 export * from './signaling/control.js';
 export * from './signaling/chat.js';
 export * from './signaling/moderation.js';
+export * from './signaling/media.js';

@@ -42,6 +42,11 @@ export interface Config {
     joinTimeoutMs: number;
   };
   guestTokenTtlSeconds: number;
+  bridge: {
+    launcher: 'sandbox' | 'none';
+    graceMs: number;
+    dir: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -134,5 +139,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       joinTimeoutMs: raw.PLENUM_SIGNALING_JOIN_TIMEOUT * 1000,
     },
     guestTokenTtlSeconds: raw.PLENUM_GUEST_TOKEN_TTL,
+    bridge: {
+      launcher: raw.PLENUM_BRIDGE_LAUNCHER,
+      graceMs: raw.PLENUM_BRIDGE_GRACE * 1000,
+      dir: path.resolve(raw.PLENUM_BRIDGE_DIR ?? path.join(raw.PLENUM_DATA_DIR, 'bridges')),
+    },
   };
 }

@@ -70,6 +70,12 @@ export const configSchema = z.strictObject({
   PLENUM_CONTROLLER_HEARTBEAT_TTL: positiveInt.max(600).default(10),
   /** Lifetime in seconds of a guest token (guests have no identity provider). Default 600. */
   PLENUM_GUEST_TOKEN_TTL: positiveInt.max(86_400).default(600),
+  /** How conference bridges run: `sandbox` (own network namespace + bubblewrap) or `none` (signaling only, no media). Default sandbox. */
+  PLENUM_BRIDGE_LAUNCHER: z.enum(['sandbox', 'none']).default('sandbox'),
+  /** Seconds a conference's bridge outlives its last participant. Default 10. */
+  PLENUM_BRIDGE_GRACE: positiveInt.max(3600).default(10),
+  /** Directory of the bridges' working directories. Default `<PLENUM_DATA_DIR>/bridges`. */
+  PLENUM_BRIDGE_DIR: z.string().min(1).optional(),
   /** Trust `X-Forwarded-*` headers (set when behind a reverse proxy). Default false. */
   PLENUM_TRUST_PROXY: bool.default(false),
   /** Directory with the built web client. Default: `packages/web/dist` of this checkout. */

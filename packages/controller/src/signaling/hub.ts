@@ -1,5 +1,6 @@
 import { type ParticipantId } from '@plenum/protocol';
 import type { FastifyBaseLogger } from 'fastify';
+import type { BridgeRegistry } from '../bridge/bridgeRegistry.js';
 import { routingKeys, type Broker } from '../broker/broker.js';
 import type { VerifiedToken } from '../identity/tokenVerifier.js';
 import type { VolatileStore } from '../state/volatileStore.js';
@@ -35,6 +36,8 @@ export interface HubDependencies {
   config: SignalingConfig;
   guestTokens: GuestTokens;
   verifyUserToken: (token: string) => Promise<VerifiedToken>;
+  /** This controller's conference bridges. */
+  bridges: BridgeRegistry;
   log: FastifyBaseLogger;
 }
 
@@ -50,6 +53,7 @@ export class SignalingHub {
   readonly config: SignalingConfig;
   readonly guestTokens: GuestTokens;
   readonly verifyUserToken: (token: string) => Promise<VerifiedToken>;
+  readonly bridges: BridgeRegistry;
   readonly #broker: Broker;
   readonly #log: FastifyBaseLogger;
   readonly #rooms = new Map<string, Set<SignalingSession>>();
@@ -65,6 +69,7 @@ export class SignalingHub {
     this.config = deps.config;
     this.guestTokens = deps.guestTokens;
     this.verifyUserToken = deps.verifyUserToken;
+    this.bridges = deps.bridges;
     this.#broker = deps.broker;
     this.#log = deps.log;
     this.#broker.onMessage((roomId, routingKey, message) => this.#onBrokerMessage(roomId, routingKey, message));
@@ -201,6 +206,7 @@ export class SignalingHub {
     await Promise.all(sessions.map((session) => session.disconnect('quit', 4006).catch(() => undefined)));
     for (const timer of this.#pending) clearTimeout(timer);
     this.#pending.clear();
+    await this.bridges.close();
     await this.store.delete(keys.controller(this.controllerId)).catch(() => undefined);
   }
 

@@ -7,6 +7,7 @@ export interface SignalingRoom {
   name: string;
   ownerId: string;
   waitingRoom: boolean;
+  videoCodec: 'vp8' | 'vp9' | 'av1';
 }
 
 /** The role a participant starts with: owners and granted users moderate, guests are guests. */

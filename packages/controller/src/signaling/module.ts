@@ -1,5 +1,6 @@
 import type { LeaveReason, ParticipantId, Role, RoomInfo, SignalingErrorCode } from '@plenum/protocol';
 import type { z } from 'zod';
+import type { ConferenceBridge } from '../bridge/conferenceBridge.js';
 import type { VolatileStore } from '../state/volatileStore.js';
 import type { ParticipantRecord } from './participantRecord.js';
 
@@ -23,7 +24,7 @@ export interface ModuleContext {
   readonly participant: ModuleParticipant;
   readonly room: RoomInfo;
   /** The room's stored settings, as they were when the participant joined. */
-  readonly settings: { waitingRoom: boolean };
+  readonly settings: { waitingRoom: boolean; videoCodec: 'vp8' | 'vp9' | 'av1' };
   readonly store: VolatileStore;
   /** A key of this module within this room; removed with the room. */
   key(name: string): string;
@@ -48,6 +49,12 @@ export interface ModuleContext {
     sendToWaitingRoom(): Promise<void>;
     /** True while this participant waits in the waiting room. */
     isWaiting(): boolean;
+    /** False when the controller runs without bridges (`PLENUM_BRIDGE_LAUNCHER=none`). */
+    mediaEnabled: boolean;
+    /** The conference's video bridge, started if it is not running yet. */
+    bridge(): Promise<ConferenceBridge>;
+    /** Calls `listener` when the bridge is replaced (it died); returns an unsubscribe function. */
+    onBridgeReset(listener: () => void): () => void;
   };
 }
 

@@ -420,7 +420,7 @@ export class SignalingSession {
         return participant();
       },
       room: { id: this.#room.id as ModuleContext['room']['id'], name: this.#room.name, ownerId: this.#room.ownerId as UserId },
-      settings: { waitingRoom: this.#room.waitingRoom },
+      settings: { waitingRoom: this.#room.waitingRoom, videoCodec: this.#room.videoCodec },
       store: this.#hub.store,
       key: (name) => keys.module(this.#room.id, namespace, name),
       send: (payload) => this.#send(namespace, payload),
@@ -434,6 +434,9 @@ export class SignalingSession {
         admit: () => this.#admit(),
         sendToWaitingRoom: () => this.#sendToWaitingRoom(),
         isWaiting: () => this.#state === 'waiting',
+        mediaEnabled: this.#hub.bridges.enabled,
+        bridge: () => this.#hub.bridges.get(this.#room.id, this.#room.videoCodec),
+        onBridgeReset: (listener) => this.#hub.bridges.onReset(this.#room.id, listener),
       },
     };
   }

@@ -51,7 +51,13 @@ export function attachSignaling(app: FastifyInstance, deps: { hub: SignalingHub;
       const room = roomId.success ? await deps.rooms.get(roomId.data) : undefined;
       if (!room) return refuse(socket, 404, 'Not Found');
       wss.handleUpgrade(request, socket, head, (ws) => {
-        new SignalingSession(deps.hub, ws, grant, { id: room.id, name: room.name, ownerId: room.ownerId, waitingRoom: room.waitingRoom }, app.log);
+        new SignalingSession(deps.hub, ws, grant, {
+          id: room.id,
+          name: room.name,
+          ownerId: room.ownerId,
+          waitingRoom: room.waitingRoom,
+          videoCodec: room.videoCodec,
+        }, app.log);
       });
     })().catch((error: unknown) => {
       app.log.error({ err: error }, 'signaling upgrade failed');

@@ -46,6 +46,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     PLENUM_PUBLIC_URL: `http://127.0.0.1:${port}`,
     PLENUM_LOG_LEVEL: 'info',
     PLENUM_DEV_PASSWORD: 'test-password',
+    // Tests that need media say so; the others do not start a Janus per room.
+    PLENUM_BRIDGE_LAUNCHER: 'none',
     ...options.env,
   });
   const db = options.db ?? (await openTestDatabase(options.database ?? 'pglite'));
