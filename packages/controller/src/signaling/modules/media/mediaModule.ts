@@ -140,8 +140,11 @@ class MediaInstance implements ModuleInstance {
     const streams = StreamList.parse(answer.data.streams) ?? [];
     const mids = { audio: streams.find((s) => s.type === 'audio')?.mid, video: streams.find((s) => s.type === 'video')?.mid };
     await ctx.store.hashSet(ctx.key('mids'), feedId(ctx.participant.id, kind), JSON.stringify(mids));
+    // Others may subscribe only once media flows: before that Janus knows no such feed.
+    handle.once('webrtcup', () => {
+      void this.#setState(kind === 'screen' ? { screen: true } : { audio, video }).catch(() => undefined);
+    });
     ctx.send({ message: 'publish_answer', kind, sdp: answer.jsep.sdp });
-    await this.#setState(kind === 'screen' ? { screen: true } : { audio, video });
   }
 
   async #subscribe(target: ParticipantId, kind: MediaKind): Promise<void> {
