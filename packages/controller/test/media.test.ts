@@ -84,7 +84,7 @@ describe('media through the conference bridge, in Chromium', () => {
       return (await a.audioPacketsFrom(bId)) - first;
     };
     await a.poll('audio from bob to stop', settled, (growth) => growth === 0, 10_000);
-    expect((await b.state()).media.forceMuted ?? true).toBeTruthy();
+    await b.poll('bob to learn he was muted', async () => (await b.state()).media.forceMuted, (muted) => muted, 5000);
 
     await b.setMicrophone(true);
     await a.poll('audio from bob to come back', settled, (growth) => growth > 5, 10_000);
