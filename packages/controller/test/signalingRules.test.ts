@@ -212,7 +212,7 @@ describe('signaling rules with the dev provider', () => {
     owner.client.send('moderation', { action: 'end_meeting' });
     expect(await user.client.waitForClose()).toBe(closeCodes.meetingEnded);
     expect(await owner.client.waitForClose()).toBe(closeCodes.meetingEnded);
-    await expect.poll(() => t.store.hashGetAll(`plenum:room:${roomId}:participants`)).toEqual({});
+    await expect.poll(() => t.store.hashGetAll(`plenum:participants:${roomId}`)).toEqual({});
     expect(await t.store.listAll(`plenum:room:${roomId}:chat:history`)).toEqual([]);
   });
 

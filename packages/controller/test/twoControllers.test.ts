@@ -179,6 +179,7 @@ describe('two controllers sharing PostgreSQL, Redis and RabbitMQ', () => {
     await vi.waitFor(
       async () => {
         expect(await roomKeys(roomId)).toEqual([]);
+        expect(await redis.exists(`${keyPrefix}${keys.participants(roomId)}`)).toBe(0);
         expect(await redis.sismember(`${keyPrefix}${keys.activeRooms()}`, roomId)).toBe(0);
       },
       { timeout: 5000, interval: 50 },
@@ -470,6 +471,7 @@ describe('two controllers sharing PostgreSQL, Redis and RabbitMQ', () => {
 
   it('leaves no Redis key of any room behind once everyone has left', async () => {
     expect(await scanKeys('plenum:room:*')).toEqual([]);
+    expect(await scanKeys('plenum:participants:*')).toEqual([]);
     expect(await redis.smembers(`${keyPrefix}${keys.activeRooms()}`)).toEqual([]);
   });
 });

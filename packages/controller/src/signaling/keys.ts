@@ -4,14 +4,18 @@
  */
 export const keys = {
   roomPrefix: (roomId: string) => `plenum:room:${roomId}:`,
-  /** Hash: participant ID → participant record (JSON). */
-  participants: (roomId: string) => `plenum:room:${roomId}:participants`,
+  /**
+   * Hash: participant ID → participant record (JSON). Outside the room prefix on purpose: the
+   * cleanup when a room empties must never delete a participant who is joining right then.
+   * An empty hash disappears by itself.
+   */
+  participants: (roomId: string) => `plenum:participants:${roomId}`,
   /** Set of user IDs banned for the life of the room. */
   bans: (roomId: string) => `plenum:room:${roomId}:bans`,
   /** Set of user IDs made moderator during this meeting. */
   moderators: (roomId: string) => `plenum:room:${roomId}:moderators`,
-  /** Lock serialising joins and leaves of a room across controllers (outside the room prefix). */
-  roomLock: (roomId: string) => `plenum:lock:room:${roomId}`,
+  /** Lock serialising changes of one participant's record across controllers. */
+  participantLock: (roomId: string, participantId: string) => `plenum:lock:participant:${roomId}:${participantId}`,
   /** A module's own key within the room. */
   module: (roomId: string, namespace: string, name: string) => `plenum:room:${roomId}:${namespace}:${name}`,
   /** Resumption token (hashed) → participant to resume; expires after the resumption window. */

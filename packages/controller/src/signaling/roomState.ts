@@ -5,8 +5,9 @@ import { ParticipantRecord } from './participantRecord.js';
 
 /**
  * The shared state of one room in the volatile store: who is in it (or waiting), who is banned,
- * who was made moderator. Joins and leaves take the room lock so that "last one out cleans up"
- * is decided exactly once across controllers.
+ * who was made moderator. Changes of one participant's record take that participant's lock;
+ * joins take none, so a thousand people can enter at once. When the last one leaves, the
+ * room's other keys (chat, bans, settings) are deleted: they live as long as the meeting.
  */
 export class RoomState {
   readonly #store: VolatileStore;
@@ -35,15 +36,13 @@ export class RoomState {
   }
 
   async put(record: ParticipantRecord): Promise<void> {
-    await this.withLock(async () => {
-      await this.#store.hashSet(keys.participants(this.roomId), record.id, JSON.stringify(record));
-      await this.#store.setAdd(keys.activeRooms(), this.roomId);
-    });
+    await this.#store.hashSet(keys.participants(this.roomId), record.id, JSON.stringify(record));
+    await this.#store.setAdd(keys.activeRooms(), this.roomId);
   }
 
   /** Changes a stored record if it is still there; returns the new record. */
   async update(id: ParticipantId, change: (record: ParticipantRecord) => ParticipantRecord): Promise<ParticipantRecord | undefined> {
-    return this.withLock(async () => {
+    return this.#withParticipantLock(id, async () => {
       const current = await this.get(id);
       if (!current) return undefined;
       const next = change(current);
@@ -59,17 +58,21 @@ export class RoomState {
    * meeting. `onlyIf` is checked under the lock, against the record as it is then.
    */
   async remove(id: ParticipantId, onlyIf: (record: ParticipantRecord) => boolean = () => true): Promise<ParticipantRecord | undefined> {
-    return this.withLock(async () => {
-      const record = await this.get(id);
-      if (record && !onlyIf(record)) return undefined;
-      if (!(await this.#store.hashDelete(keys.participants(this.roomId), id))) return undefined;
-      const left = await this.#store.hashGetAll(keys.participants(this.roomId));
-      if (Object.keys(left).length === 0) {
-        await this.#store.deleteByPrefix(keys.roomPrefix(this.roomId));
-        await this.#store.setRemove(keys.activeRooms(), this.roomId);
-      }
-      return record;
+    const record = await this.#withParticipantLock(id, async () => {
+      const current = await this.get(id);
+      if (current && !onlyIf(current)) return undefined;
+      return (await this.#store.hashDelete(keys.participants(this.roomId), id)) ? current : undefined;
     });
+    if (record && (await this.#store.hashLength(keys.participants(this.roomId))) === 0) await this.#cleanUp();
+    return record;
+  }
+
+  /** The meeting is over: its data goes. A participant joining meanwhile starts a new one. */
+  async #cleanUp(): Promise<void> {
+    await this.#store.deleteByPrefix(keys.roomPrefix(this.roomId));
+    await this.#store.setRemove(keys.activeRooms(), this.roomId);
+    // Someone joined while we cleaned: the room stays on the sweep's list.
+    if ((await this.#store.hashLength(keys.participants(this.roomId))) > 0) await this.#store.setAdd(keys.activeRooms(), this.roomId);
   }
 
   isBanned(userId: string): Promise<boolean> {
@@ -89,8 +92,8 @@ export class RoomState {
     else await this.#store.setRemove(keys.moderators(this.roomId), userId);
   }
 
-  withLock<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#store.withLock(keys.roomLock(this.roomId), 5000, fn);
+  #withParticipantLock<T>(id: ParticipantId, fn: () => Promise<T>): Promise<T> {
+    return this.#store.withLock(keys.participantLock(this.roomId, id), 5000, fn);
   }
 }
 

@@ -127,6 +127,10 @@ export class MemoryStore implements VolatileStore {
     return existed;
   }
 
+  async hashLength(key: string): Promise<number> {
+    return this.#typed(key, 'hash')?.data.size ?? 0;
+  }
+
   async setAdd(key: string, member: string): Promise<boolean> {
     const set = this.#typedOrCreate(key, 'set', () => new Set<string>());
     if (set.has(member)) return false;

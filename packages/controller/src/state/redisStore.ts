@@ -110,6 +110,10 @@ export class RedisStore implements VolatileStore {
     return (await this.#client().hdel(this.#key(key), field)) === 1;
   }
 
+  async hashLength(key: string): Promise<number> {
+    return this.#client().hlen(this.#key(key));
+  }
+
   async setAdd(key: string, member: string): Promise<boolean> {
     return (await this.#client().sadd(this.#key(key), member)) === 1;
   }

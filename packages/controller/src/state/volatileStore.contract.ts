@@ -94,6 +94,19 @@ export function volatileStoreContract(name: string, open: () => Promise<Volatile
       });
     });
 
+    describe('hash length', () => {
+      it('counts the fields of a hash, and 0 for a missing one', async () => {
+        expect(await store.hashLength('lengths')).toBe(0);
+        await store.hashSet('lengths', 'a', '1');
+        await store.hashSet('lengths', 'b', '2');
+        await store.hashSet('lengths', 'a', '3');
+        expect(await store.hashLength('lengths')).toBe(2);
+        await store.hashDelete('lengths', 'a');
+        await store.hashDelete('lengths', 'b');
+        expect(await store.hashLength('lengths')).toBe(0);
+      });
+    });
+
     describe('delete and expire', () => {
       it('deletes keys of every type and counts those that existed', async () => {
         await store.set('string', 'v');

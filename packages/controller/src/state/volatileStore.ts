@@ -26,6 +26,8 @@ export interface VolatileStore {
   hashGetAll(key: string): Promise<Record<string, string>>;
   /** Returns true if the field existed. */
   hashDelete(key: string, field: string): Promise<boolean>;
+  /** Number of fields; 0 for a missing key. */
+  hashLength(key: string): Promise<number>;
 
   /** Returns true if the member was new. */
   setAdd(key: string, member: string): Promise<boolean>;
