@@ -315,6 +315,8 @@ export class SignalingSession {
     }
     await this.#hub.unregister(this);
     await this.#hub.roomState(this.#room.id).remove(id);
+    // An ended meeting does not wait for the grace period: its bridge and data go now.
+    if (reason === 'meeting_ended') await this.#hub.bridges.stop(this.#room.id);
   }
 
   /** A dropped socket may come back within the resumption window; until then the seat is kept. */
