@@ -191,6 +191,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const hub = new SignalingHub({
     bridges: new BridgeRegistry({
       launcher,
+      brokerUrl: config.amqpUrl,
       graceMs: config.bridge.graceMs,
       hasParticipants: async (roomId) => (await new RoomState(store, roomId).participants()).length > 0,
       log: app.log,
@@ -214,7 +215,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
 /** The launcher the configuration names; `none` runs signaling without media. */
 function createLauncher(config: Config): BridgeLauncher {
-  if (config.bridge.launcher === 'sandbox') return new SandboxLauncher({ baseDir: config.bridge.dir });
+  // With RabbitMQ configured, every command reaches the bridges through it.
+  if (config.bridge.launcher === 'sandbox') return new SandboxLauncher({ baseDir: config.bridge.dir, brokerUrl: config.amqpUrl });
   return {
     kind: 'none',
     launch: () => Promise.reject(new BridgeLaunchError('media is switched off (PLENUM_BRIDGE_LAUNCHER=none)')),

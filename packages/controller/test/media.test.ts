@@ -122,3 +122,58 @@ describe('media through the conference bridge, in Chromium', () => {
     await expect.poll(() => readdirSync(bridgeDir), { timeout: 5000 }).toEqual([]);
   });
 });
+
+describe('media with the bridge commanded through RabbitMQ', () => {
+  let t: TestApp;
+  let alice: Api;
+  let bob: Api;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let pageServer: Awaited<ReturnType<typeof serveMediaPage>>;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        PLENUM_BRIDGE_LAUNCHER: 'sandbox',
+        PLENUM_BRIDGE_DIR: bridgeDir,
+        PLENUM_BRIDGE_GRACE: '1',
+        PLENUM_AMQP_URL: process.env.PLENUM_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+      },
+    });
+    alice = apiClient(t.baseUrl, (await devLogin(t.baseUrl, 'alice', 'test-password')).accessToken);
+    bob = apiClient(t.baseUrl, (await devLogin(t.baseUrl, 'bob', 'test-password')).accessToken);
+    browser = await launchBrowser();
+    pageServer = await serveMediaPage();
+  });
+  afterAll(async () => {
+    await browser.close();
+    await pageServer.close();
+    await t.close();
+  });
+
+  it('relays the call and enforces a mute with every Janus request going through the broker', async () => {
+    const roomId = String(json(await alice('POST', '/v1/rooms', { name: 'Via RabbitMQ' })).id);
+    const wsUrl = `${t.baseUrl.replace('http', 'ws')}/v1/signaling`;
+    const ticket = async (api: Api) => StartResponse.parse((await api('POST', `/v1/rooms/${roomId}/start`, {})).body).ticket;
+    const a = await openParticipant(browser.context, pageServer.url, { wsUrl, ticket: await ticket(alice) });
+    const b = await openParticipant(browser.context, pageServer.url, { wsUrl, ticket: await ticket(bob) });
+    const [aId, bId] = [await a.id(), await b.id()];
+    await a.waitForVideoFrom(bId, { minFrames: 5 });
+    await b.waitForVideoFrom(aId, { minFrames: 5 });
+    await a.waitForAudioFrom(bId, { minPackets: 20 });
+
+    const moderator = await SignalingClient.connect(t.baseUrl, await ticket(alice));
+    moderator.send('control', { action: 'join' });
+    await moderator.next('control', 'join_success');
+    moderator.send('media', { action: 'mute', targets: [bId] });
+    const growth = async () => {
+      const first = await a.audioPacketsFrom(bId);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return (await a.audioPacketsFrom(bId)) - first;
+    };
+    await a.poll('audio from bob to stop', growth, (n) => n === 0, 10_000);
+    moderator.send('control', { action: 'leave' });
+    await moderator.waitForClose();
+    await a.close();
+    await b.close();
+  });
+});

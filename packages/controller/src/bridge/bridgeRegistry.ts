@@ -6,6 +6,8 @@ import type { BridgeLauncher } from './launcher.js';
 
 export interface BridgeRegistryOptions {
   launcher: BridgeLauncher;
+  /** RabbitMQ URL for bridges commanded through the broker. */
+  brokerUrl?: string;
   /** How long a conference's bridge outlives its last participant. */
   graceMs: number;
   /** Whether the conference still has participants (on any controller). */
@@ -89,6 +91,7 @@ export class BridgeRegistry {
         room: roomId,
         codec,
         apiSecret,
+        brokerUrl: this.#options.brokerUrl,
         onError: (error) => this.#options.log.warn({ err: error, roomId }, 'bridge connection problem'),
       });
     } catch (error) {

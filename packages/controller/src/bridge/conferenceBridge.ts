@@ -2,6 +2,8 @@ import type { VideoCodec } from '@plenum/protocol';
 import { JanusClient } from './janus/client.js';
 import type { JanusHandle } from './janus/handle.js';
 import type { JanusSession } from './janus/session.js';
+import { AmqpJanusTransport } from './janus/amqpTransport.js';
+import type { JanusTransport } from './janus/transport.js';
 import { WebSocketJanusTransport } from './janus/websocketTransport.js';
 import type { Bridge } from './launcher.js';
 
@@ -44,9 +46,15 @@ export class ConferenceBridge {
   }
 
   /** Connects to a launched bridge and creates the conference's videoroom. */
-  static async open(bridge: Bridge, options: { room: string; codec: VideoCodec; apiSecret: string; onError: (error: Error) => void }): Promise<ConferenceBridge> {
-    if (bridge.api.kind !== 'websocket') throw new Error('only the WebSocket API transport is wired so far');
-    const transport = await WebSocketJanusTransport.connect(bridge.api.url);
+  static async open(
+    bridge: Bridge,
+    options: { room: string; codec: VideoCodec; apiSecret: string; brokerUrl: string | undefined; onError: (error: Error) => void },
+  ): Promise<ConferenceBridge> {
+    const { api } = bridge;
+    let transport: JanusTransport;
+    if (api.kind === 'websocket') transport = await WebSocketJanusTransport.connect(api.url);
+    else if (options.brokerUrl) transport = await AmqpJanusTransport.connect(options.brokerUrl, { toJanus: api.toJanus, fromJanus: api.fromJanus });
+    else throw new Error('the bridge is commanded through RabbitMQ, but no broker URL is configured');
     const client = new JanusClient(transport, { apiSecret: options.apiSecret, onError: options.onError });
     try {
       const session = await client.createSession();

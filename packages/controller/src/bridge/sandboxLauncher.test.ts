@@ -1,9 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import amqp from 'amqplib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { randomBytes } from 'node:crypto';
+import { AmqpJanusTransport } from './janus/amqpTransport.js';
+import { JanusClient } from './janus/client.js';
 import type { Bridge } from './launcher.js';
 import { namespaceExists, namespacePids } from './networkNamespace.js';
 import { SandboxLauncher } from './sandboxLauncher.js';
@@ -125,5 +129,52 @@ describe('SandboxLauncher', () => {
     expect(await exited).toBeTruthy();
     await bridge.close();
     expect(await namespaceExists(`plenum-${bridge.id}`)).toBe(false);
+  });
+});
+
+describe('SandboxLauncher commanding bridges through RabbitMQ', () => {
+  const amqpUrl = process.env.PLENUM_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const brokerLauncher = new SandboxLauncher({ baseDir, brokerUrl: amqpUrl });
+  afterAll(() => brokerLauncher.close());
+
+  const users = () => execFileSync('rabbitmqctl', ['-q', 'list_users'], { encoding: 'utf8' });
+  const queues = () => execFileSync('rabbitmqctl', ['-q', 'list_queues', 'name'], { encoding: 'utf8' });
+
+  it('gives each bridge its own queue pair and broker account, and removes them with the bridge', async () => {
+    const [a, b] = await Promise.all([
+      brokerLauncher.launch({ id: newId(), apiSecret: 'secret-a' }),
+      brokerLauncher.launch({ id: newId(), apiSecret: 'secret-b' }),
+    ]);
+    if (a.api.kind !== 'rabbitmq' || b.api.kind !== 'rabbitmq') throw new Error('expected the RabbitMQ API');
+    const client = new JanusClient(await AmqpJanusTransport.connect(amqpUrl, a.api), { apiSecret: 'secret-a' });
+    const handle = await (await client.createSession()).attach('janus.plugin.videoroom');
+    expect(await handle.request({ request: 'create', room: 'only-on-a' })).toMatchObject({ videoroom: 'created' });
+    const other = new JanusClient(await AmqpJanusTransport.connect(amqpUrl, b.api), { apiSecret: 'secret-b' });
+    const otherHandle = await (await other.createSession()).attach('janus.plugin.videoroom');
+    expect(await otherHandle.request({ request: 'exists', room: 'only-on-a' })).toMatchObject({ exists: false });
+    await client.close();
+    await other.close();
+
+    expect(users()).toContain(`plenum-bridge-${a.id}`);
+    await a.close();
+    await b.close();
+    expect(users()).not.toContain(`plenum-bridge-${a.id}`);
+    expect(queues()).not.toContain(`plenum-bridge-${a.id}`);
+    expect(queues()).not.toContain(`plenum-bridge-${b.id}`);
+  });
+
+  it("refuses a bridge's account everything but its own queues", async () => {
+    const bridge = await brokerLauncher.launch({ id: newId(), apiSecret: 's' });
+    const stranger = await brokerLauncher.launch({ id: newId(), apiSecret: 's' });
+    if (bridge.api.kind !== 'rabbitmq' || stranger.api.kind !== 'rabbitmq') throw new Error('expected the RabbitMQ API');
+    const config = readFileSync(path.join(baseDir, bridge.id, 'janus.transport.rabbitmq.jcfg'), 'utf8');
+    const password = /password = "([^"]+)"/.exec(config)?.[1] ?? '';
+    const connection = await amqp.connect(`amqp://plenum-bridge-${bridge.id}:${encodeURIComponent(password)}@127.0.0.1:5672`);
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    await expect(channel.consume(stranger.api.toJanus, () => undefined)).rejects.toThrow(/ACCESS_REFUSED/);
+    await connection.close().catch(() => undefined);
+    await bridge.close();
+    await stranger.close();
   });
 });

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, lchown, mkdir, readdir, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { writeJanusConfig } from './janusConfig.js';
+import { createBridgeAccount, startBrokerRelay, waitForConsumer } from './brokerAccess.js';
+import { writeJanusConfig, type JanusApiTransport } from './janusConfig.js';
 import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from './launcher.js';
 import { addressesFor, createNamespace, deleteNamespace, hostAddresses, namespacePids, type NamespaceNetwork } from './networkNamespace.js';
 
@@ -13,6 +14,12 @@ export interface SandboxLauncherOptions {
   apiPort?: number;
   /** How long Janus may take to accept connections. Default 10 s. */
   readyTimeoutMs?: number;
+  /**
+   * RabbitMQ URL. When set, the controller commands the bridge through RabbitMQ: a queue pair
+   * and a broker account of its own per bridge, reached through a relay on its veth. Otherwise
+   * through Janus's WebSocket API on the bridge's address.
+   */
+  brokerUrl?: string;
 }
 
 const idPattern = /^[a-z0-9]{8,16}$/;
@@ -81,20 +88,20 @@ class SandboxBridge implements Bridge {
   readonly #process: ChildProcess;
   readonly #network: NamespaceNetwork;
   readonly #dir: string;
-  readonly #release: () => void;
+  readonly #release: () => Promise<void>;
   readonly #exitHandlers: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
   readonly #exited: Promise<void>;
   #closing: Promise<void> | undefined;
   #hasExited = false;
 
-  constructor(id: string, process: ChildProcess, network: NamespaceNetwork, dir: string, apiPort: number, release: () => void) {
+  constructor(id: string, process: ChildProcess, network: NamespaceNetwork, dir: string, api: Bridge['api'], release: () => Promise<void>) {
     this.id = id;
     this.#process = process;
     this.#network = network;
     this.#dir = dir;
     this.#release = release;
     this.mediaAddress = network.address;
-    this.api = { kind: 'websocket', url: `ws://${network.address}:${apiPort}` };
+    this.api = api;
     this.#exited = new Promise((resolve) => {
       process.once('exit', (code, signal) => {
         this.#hasExited = true;
@@ -132,7 +139,7 @@ class SandboxBridge implements Bridge {
     await drainNamespace(this.#network.name);
     await rm(this.#dir, { recursive: true, force: true });
     await deleteNamespace(this.#network);
-    this.#release();
+    await this.#release();
   }
 }
 
@@ -144,13 +151,17 @@ export class SandboxLauncher implements BridgeLauncher {
   readonly #bridges = new Set<SandboxBridge>();
 
   constructor(options: SandboxLauncherOptions) {
-    this.#options = { apiPort: 8188, readyTimeoutMs: 10_000, ...options };
+    this.#options = { apiPort: 8188, readyTimeoutMs: 10_000, brokerUrl: '', ...options };
   }
 
   async launch(spec: BridgeSpec): Promise<Bridge> {
     if (!idPattern.test(spec.id)) throw new BridgeLaunchError(`bridge id must match ${idPattern.source}`);
     const slot = await this.#takeSlot();
-    const release = () => this.#slots.delete(slot);
+    const cleanups: (() => Promise<unknown>)[] = [async () => this.#slots.delete(slot)];
+    const release = async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      cleanups.length = 0;
+    };
     const dir = path.join(this.#options.baseDir, spec.id);
     let network: NamespaceNetwork | undefined;
     try {
@@ -160,13 +171,21 @@ export class SandboxLauncher implements BridgeLauncher {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       network = await createNamespace(spec.id, slot);
       const rtpBase = 20_000 + (slot % 400) * 100;
-      await writeJanusConfig({
-        dir,
-        mediaAddress: network.address,
-        rtpPorts: [rtpBase, rtpBase + 99],
-        apiSecret: spec.apiSecret,
-        transport: { kind: 'websocket', address: network.address, port: this.#options.apiPort },
-      });
+      const brokerUrl = this.#options.brokerUrl;
+      let api: Bridge['api'];
+      let transport: JanusApiTransport;
+      if (brokerUrl) {
+        const account = await createBridgeAccount(spec.id, brokerUrl);
+        cleanups.push(() => account.remove());
+        const relay = await startBrokerRelay(network.hostAddress, brokerUrl);
+        cleanups.push(() => relay.close());
+        transport = { kind: 'rabbitmq', host: network.hostAddress, port: relay.port, username: account.username, password: account.password, vhost: account.vhost, toJanus: account.toJanus, fromJanus: account.fromJanus };
+        api = { kind: 'rabbitmq', toJanus: account.toJanus, fromJanus: account.fromJanus };
+      } else {
+        transport = { kind: 'websocket', address: network.address, port: this.#options.apiPort };
+        api = { kind: 'websocket', url: `ws://${network.address}:${this.#options.apiPort}` };
+      }
+      await writeJanusConfig({ dir, mediaAddress: network.address, rtpPorts: [rtpBase, rtpBase + 99], apiSecret: spec.apiSecret, transport });
       // Each bridge runs as a user of its own that exists nowhere else, owning only its directory.
       const uid = String(bridgeUidBase + slot);
       await chownTree(dir, bridgeUidBase + slot);
@@ -194,23 +213,24 @@ export class SandboxLauncher implements BridgeLauncher {
       // Keep the sandbox's last complaint for the error message if start-up fails.
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
-      const bridge = new SandboxBridge(spec.id, child, network, dir, this.#options.apiPort, () => {
-        release();
+      const bridge = new SandboxBridge(spec.id, child, network, dir, api, async () => {
+        await release();
         this.#bridges.delete(bridge);
       });
       this.#bridges.add(bridge);
       try {
-        await waitForPort(network.address, this.#options.apiPort, this.#options.readyTimeoutMs, () => bridge.hasExited);
+        if (api.kind === 'rabbitmq') await waitForConsumer(brokerUrl, api.toJanus, this.#options.readyTimeoutMs, () => bridge.hasExited);
+        else await waitForPort(network.address, this.#options.apiPort, this.#options.readyTimeoutMs, () => bridge.hasExited);
       } catch (error) {
         await bridge.close();
         throw new BridgeLaunchError(`${error instanceof Error ? error.message : 'start failed'}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
       }
       return bridge;
     } catch (error) {
-      if (network && !this.#isTracked(spec.id)) {
+      if (!this.#isTracked(spec.id)) {
         await rm(dir, { recursive: true, force: true });
-        await deleteNamespace(network);
-        release();
+        if (network) await deleteNamespace(network);
+        await release();
       }
       throw error instanceof BridgeLaunchError ? error : new BridgeLaunchError(`could not start bridge ${spec.id}`, { cause: error });
     }
