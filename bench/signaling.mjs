@@ -452,6 +452,8 @@ class BenchClient {
   socket;
   index;
   events = 0;
+  bytes = 0;
+  joinSuccessBytes = 0;
   errors = [];
   closeCode;
   closedAt = 0;
@@ -511,9 +513,11 @@ class BenchClient {
   #onMessage(data) {
     const now = performance.now();
     this.events++;
+    this.bytes += data.length;
     if (data.compare(chatStart, 0, chatStart.length, 0, chatStart.length) === 0) return this.#fanout.onChat(data, now);
     const head = data.toString('latin1', 0, 120);
     if (head.includes('"message":"join_success"')) {
+      this.joinSuccessBytes = data.length;
       const joined = this.#joined;
       this.#joined = undefined;
       joined?.resolve();
@@ -652,13 +656,18 @@ async function runBackend(backend, options, label) {
       controllerSessions: joinController?.sessions,
       controllerHeapUsedMB: joinController?.heapUsedMB,
       framesReceived: sum(clients.map((c) => c.events)),
+      megabytesReceived: round(sum(clients.map((c) => c.bytes)) / 1e6, 1),
+      joinSuccessKB: distribution(clients.map((c) => c.joinSuccessBytes / 1000)),
     };
     if (clients.length < 2) throw new Error('fewer than two clients joined; nothing to fan out');
 
     // Fan-out: M messages from random clients at R per second; every client receives each.
     controller.state.phase = 'fan-out';
     progress(`${m} chat messages at ${options.rate}/s to ${clients.length} clients`);
-    for (const client of clients) client.events = 0;
+    for (const client of clients) {
+      client.events = 0;
+      client.bytes = 0;
+    }
     const expected = m * clients.length;
     await controllerStats(controller.child, 'reset');
     await profileStart();
@@ -816,6 +825,8 @@ function table(results) {
     ['joins per s', (r) => `${r.join.perSecond} (${r.join.seconds} s)`],
     ['upgrade ms p50/p95/p99/max', (r) => fmtDist(r.join.upgradeMs)],
     ['open→join_success ms p50/p95/p99/max', (r) => fmtDist(r.join.openToJoinSuccessMs)],
+    ['join: frames / MB received by clients', (r) => `${r.join.framesReceived} / ${r.join.megabytesReceived}`],
+    ['join_success size KB p50/max', (r) => `${r.join.joinSuccessKB.p50}/${r.join.joinSuccessKB.max}`],
     ['join backlog drained after', (r) => `${r.join.drainSeconds} s${r.join.drained ? '' : ' (NOT drained)'}`],
     ['join: controller CPU %', (r) => `${r.join.controllerCpuPercent}`],
     ['join: controller peak RSS MB', (r) => `${r.join.controllerPeakRssMB}`],
