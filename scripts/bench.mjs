@@ -9,6 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Benchmark name → its script in bench/. */
 const benchmarks = {
   signaling: 'bench/signaling.mjs',
+  bridge: 'bench/bridge.mjs',
 };
 
 const usage = `usage: npm run bench -- <name> [options]
@@ -18,6 +19,8 @@ benchmarks:
               controller CPU and memory; embedded backends and Redis + RabbitMQ.
               Options: --clients N (1000) --messages M (200) --rate R (20/s) --concurrency C (50)
                        --backends memory,redis --out FILE --profile; --help for all.
+  bridge      time from request to a bridge whose Janus API answers, per launcher, against
+              bare janus with the same config. Options: --runs N (15) --out FILE. Needs root.
 `;
 
 const [name, ...args] = process.argv.slice(2);
