@@ -193,6 +193,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       launcher,
       brokerUrl: config.amqpUrl,
       graceMs: config.bridge.graceMs,
+      poolSize: config.bridge.poolSize,
       hasParticipants: async (roomId) => (await new RoomState(store, roomId).participants()).length > 0,
       log: app.log,
     }),

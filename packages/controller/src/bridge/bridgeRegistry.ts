@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { VideoCodec } from '@plenum/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { ConferenceBridge } from './conferenceBridge.js';
-import type { BridgeLauncher } from './launcher.js';
+import type { Bridge, BridgeLauncher } from './launcher.js';
 
 export interface BridgeRegistryOptions {
   launcher: BridgeLauncher;
@@ -10,6 +10,8 @@ export interface BridgeRegistryOptions {
   brokerUrl?: string;
   /** How long a conference's bridge outlives its last participant. */
   graceMs: number;
+  /** Started, unassigned bridges kept ready so that a conference need not wait. Default 0. */
+  poolSize?: number;
   /** Whether the conference still has participants (on any controller). */
   hasParticipants: (roomId: string) => Promise<boolean>;
   log: FastifyBaseLogger;
@@ -28,6 +30,9 @@ export class BridgeRegistry {
   readonly #bridges = new Map<string, Promise<ConferenceBridge>>();
   readonly #resetListeners = new Map<string, Set<ResetListener>>();
   readonly #watchers = new Map<string, NodeJS.Timeout>();
+  /** Warm bridges, each used by at most one conference and never again. */
+  readonly #pool: { bridge: Bridge; apiSecret: string }[] = [];
+  #filling = 0;
   #closed = false;
 
   constructor(options: BridgeRegistryOptions) {
@@ -37,6 +42,21 @@ export class BridgeRegistry {
   /** False when the launcher cannot start bridges at all (media switched off). */
   get enabled(): boolean {
     return this.#options.launcher.kind !== 'none';
+  }
+
+  /** Starts filling the warm pool, if one is configured. */
+  start(): void {
+    this.#refill();
+  }
+
+  /** Bridges waiting in the warm pool. */
+  get pooled(): number {
+    return this.#pool.length;
+  }
+
+  /** IDs of the bridges waiting in the warm pool. */
+  get pooledIds(): string[] {
+    return this.#pool.map(({ bridge }) => bridge.id);
   }
 
   /** The conference's bridge, started if it has none. Concurrent callers share one start. */
@@ -75,16 +95,46 @@ export class BridgeRegistry {
   /** Stops every bridge. */
   async close(): Promise<void> {
     this.#closed = true;
+    const pooled = this.#pool.splice(0);
     await Promise.all([...this.#bridges.keys()].map((roomId) => this.stop(roomId)));
+    await Promise.all(pooled.map(({ bridge }) => bridge.close()));
   }
 
   get size(): number {
     return this.#bridges.size;
   }
 
-  async #start(roomId: string, codec: VideoCodec): Promise<ConferenceBridge> {
+  async #launch(): Promise<{ bridge: Bridge; apiSecret: string }> {
     const apiSecret = randomBytes(24).toString('base64url');
-    const bridge = await this.#options.launcher.launch({ id: randomBytes(6).toString('hex'), apiSecret });
+    return { bridge: await this.#options.launcher.launch({ id: randomBytes(6).toString('hex'), apiSecret }), apiSecret };
+  }
+
+  /** Keeps `poolSize` warm bridges; one that dies in the pool is dropped and replaced. */
+  #refill(): void {
+    const size = this.enabled ? (this.#options.poolSize ?? 0) : 0;
+    while (!this.#closed && this.#pool.length + this.#filling < size) {
+      this.#filling++;
+      this.#launch()
+        .then((entry) => {
+          if (this.#closed) return entry.bridge.close();
+          this.#pool.push(entry);
+          entry.bridge.onExit(() => {
+            const index = this.#pool.indexOf(entry);
+            if (index >= 0) this.#pool.splice(index, 1);
+            void entry.bridge.close().finally(() => this.#refill());
+          });
+        })
+        .catch((error: unknown) => this.#options.log.warn({ err: error }, 'could not start a pooled bridge'))
+        .finally(() => {
+          this.#filling--;
+        });
+    }
+  }
+
+  async #start(roomId: string, codec: VideoCodec): Promise<ConferenceBridge> {
+    const pooled = this.#pool.shift();
+    this.#refill();
+    const { bridge, apiSecret } = pooled ?? (await this.#launch());
     let conference: ConferenceBridge;
     try {
       conference = await ConferenceBridge.open(bridge, {

@@ -45,6 +45,7 @@ export interface Config {
   bridge: {
     launcher: 'sandbox' | 'none';
     graceMs: number;
+    poolSize: number;
     dir: string;
   };
 }
@@ -142,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bridge: {
       launcher: raw.PLENUM_BRIDGE_LAUNCHER,
       graceMs: raw.PLENUM_BRIDGE_GRACE * 1000,
+      poolSize: raw.PLENUM_BRIDGE_POOL,
       dir: path.resolve(raw.PLENUM_BRIDGE_DIR ?? path.join(raw.PLENUM_DATA_DIR, 'bridges')),
     },
   };

@@ -78,6 +78,7 @@ export class SignalingHub {
   /** Starts the heartbeat, the dead-controller sweep and WebSocket pings. */
   async start(): Promise<void> {
     await this.#beat();
+    this.bridges.start();
     const every = (ms: number, task: () => Promise<void> | void) => {
       const timer = setInterval(() => {
         Promise.resolve(task()).catch((error: unknown) => this.#log.warn({ err: error }, 'signaling housekeeping failed'));
