@@ -32,7 +32,10 @@ export class BridgeRegistry {
   readonly #watchers = new Map<string, NodeJS.Timeout>();
   /** Warm bridges, each used by at most one conference and never again. */
   readonly #pool: { bridge: Bridge; apiSecret: string }[] = [];
-  #filling = 0;
+  /** Pool launches under way; `close()` waits for them so that none is left running. */
+  readonly #filling = new Set<Promise<void>>();
+  /** Bridges being stopped; `close()` waits for their teardown too. */
+  readonly #stopping = new Set<Promise<void>>();
   #closed = false;
 
   constructor(options: BridgeRegistryOptions) {
@@ -89,15 +92,23 @@ export class BridgeRegistry {
     const watcher = this.#watchers.get(roomId);
     if (watcher) clearInterval(watcher);
     this.#watchers.delete(roomId);
-    if (bridge) await (await bridge.catch(() => undefined))?.close();
+    if (!bridge) return;
+    const stopping = bridge.then(
+      (conference) => conference.close(),
+      () => undefined,
+    );
+    this.#stopping.add(stopping);
+    await stopping.finally(() => this.#stopping.delete(stopping));
   }
 
   /** Stops every bridge. */
   async close(): Promise<void> {
     this.#closed = true;
+    await Promise.all([...this.#filling]);
     const pooled = this.#pool.splice(0);
     await Promise.all([...this.#bridges.keys()].map((roomId) => this.stop(roomId)));
     await Promise.all(pooled.map(({ bridge }) => bridge.close()));
+    await Promise.all([...this.#stopping]);
   }
 
   get size(): number {
@@ -112,11 +123,13 @@ export class BridgeRegistry {
   /** Keeps `poolSize` warm bridges; one that dies in the pool is dropped and replaced. */
   #refill(): void {
     const size = this.enabled ? (this.#options.poolSize ?? 0) : 0;
-    while (!this.#closed && this.#pool.length + this.#filling < size) {
-      this.#filling++;
-      this.#launch()
-        .then((entry) => {
-          if (this.#closed) return entry.bridge.close();
+    while (!this.#closed && this.#pool.length + this.#filling.size < size) {
+      const filling: Promise<void> = this.#launch()
+        .then(async (entry) => {
+          if (this.#closed) {
+            await entry.bridge.close();
+            return;
+          }
           this.#pool.push(entry);
           entry.bridge.onExit(() => {
             const index = this.#pool.indexOf(entry);
@@ -125,9 +138,8 @@ export class BridgeRegistry {
           });
         })
         .catch((error: unknown) => this.#options.log.warn({ err: error }, 'could not start a pooled bridge'))
-        .finally(() => {
-          this.#filling--;
-        });
+        .finally(() => this.#filling.delete(filling));
+      this.#filling.add(filling);
     }
   }
 
