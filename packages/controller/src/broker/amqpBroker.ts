@@ -1,6 +1,7 @@
 import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import type { Broker } from './broker.js';
 import { BrokerClosedError, checkAddress, checkExchangePrefix, decodeMessage, encodeMessage, toError } from './brokerCodec.js';
+import { redactUrl } from '../security/redactUrl.js';
 
 /** Options of `AmqpBroker.connect`. */
 export interface AmqpBrokerOptions {
@@ -90,7 +91,7 @@ export class AmqpBroker implements Broker {
       connection = await connect(url);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`RabbitMQ at ${redact(url)} is unreachable: ${reason}`, { cause: error });
+      throw new Error(`RabbitMQ at ${redactUrl(url)} is unreachable: ${reason}`, { cause: error });
     }
     const broker = new AmqpBroker(connection, exchangePrefix, options.onError ?? ((error) => process.emitWarning(error)));
     try {
@@ -302,13 +303,3 @@ function codeOf(error: unknown): unknown {
   return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 }
 
-/** The URL without its password, for error messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
-  }
-}

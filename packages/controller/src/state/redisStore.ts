@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { randomToken } from '../security/randomToken.js';
 import { LockTimeoutError, StoreClosedError, type VolatileStore } from './volatileStore.js';
+import { redactUrl } from '../security/redactUrl.js';
 
 /** Options of `RedisStore.connect`. */
 export interface RedisStoreOptions {
@@ -54,7 +55,7 @@ export class RedisStore implements VolatileStore {
     } catch (error) {
       redis.disconnect();
       const reason = lastError?.message ?? (error instanceof Error ? error.message : String(error));
-      throw new Error(`Redis at ${redact(url)} is unreachable: ${reason}`, { cause: lastError ?? error });
+      throw new Error(`Redis at ${redactUrl(url)} is unreachable: ${reason}`, { cause: lastError ?? error });
     }
     return new RedisStore(redis, options.keyPrefix ?? '');
   }
@@ -227,16 +228,6 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-/** The URL without its password, for error messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the configured URL';
-  }
-}
 
 function orUndefined(value: string | null): string | undefined {
   return value ?? undefined;

@@ -1,6 +1,7 @@
 import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { JanusError, toError } from './errors.js';
 import { parseJson, type JanusTransport } from './transport.js';
+import { redactUrl } from '../../security/redactUrl.js';
 
 /** Options of `AmqpJanusTransport.connect`. */
 export interface AmqpJanusTransportOptions {
@@ -63,7 +64,7 @@ export class AmqpJanusTransport implements JanusTransport {
     try {
       connection = await connect(url, { timeout: timeoutMs });
     } catch (error) {
-      throw new JanusError('transport', `RabbitMQ at ${redact(url)} is unreachable`, { cause: error });
+      throw new JanusError('transport', `RabbitMQ at ${redactUrl(url)} is unreachable`, { cause: error });
     }
     connection.on('error', () => undefined);
     try {
@@ -161,13 +162,3 @@ async function openWhenQueueExists(connection: ChannelModel, queue: string, dead
   }
 }
 
-/** The URL without its password, for error messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
-  }
-}
