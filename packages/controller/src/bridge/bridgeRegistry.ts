@@ -69,7 +69,10 @@ export class BridgeRegistry {
     if (!bridge) {
       bridge = this.#start(roomId, codec);
       this.#bridges.set(roomId, bridge);
-      bridge.catch(() => this.#bridges.delete(roomId));
+      bridge.catch((error: unknown) => {
+        this.#bridges.delete(roomId);
+        this.#options.log.error({ err: error, roomId }, 'could not start the conference bridge');
+      });
     }
     return bridge;
   }

@@ -116,6 +116,13 @@ describe('SandboxLauncher', () => {
     await bridge.close();
   });
 
+  it('explains a base directory the bridges cannot reach', async () => {
+    const closed = mkdtempSync(path.join(tmpdir(), 'plenum-closed-'));
+    const blocked = new SandboxLauncher({ baseDir: path.join(closed, 'bridges') });
+    await expect(blocked.launch({ id: newId(), apiSecret: 's' })).rejects.toThrow(/is not searchable by other users/);
+    rmSync(closed, { recursive: true, force: true });
+  });
+
   it('reports a crash through onExit, and close still cleans up', async () => {
     const bridge = await launcher.launch({ id: newId(), apiSecret: 's' });
     const exited = new Promise<string>((resolve) => bridge.onExit((code, signal) => resolve(`${String(code)}/${String(signal)}`)));

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, lchown, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, lchown, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { createBridgeAccount, startBrokerRelay, waitForConsumer } from './brokerAccess.js';
@@ -33,6 +33,16 @@ async function chownTree(dir: string, id: number): Promise<void> {
     const full = path.join(entry.parentPath, entry.name);
     if (entry.isSymbolicLink()) await lchown(full, id, id);
     else await chown(full, id, id);
+  }
+}
+
+/** Fails clearly when a directory above the bridges' would keep their users out. */
+async function assertTraversable(dir: string): Promise<void> {
+  for (let current = path.dirname(path.resolve(dir)); ; current = path.dirname(current)) {
+    if (((await stat(current)).mode & 0o001) === 0) {
+      throw new BridgeLaunchError(`bridges cannot reach ${dir}: ${current} is not searchable by other users (chmod o+x, or set PLENUM_BRIDGE_DIR)`);
+    }
+    if (current === path.dirname(current)) return;
   }
 }
 
@@ -168,6 +178,7 @@ export class SandboxLauncher implements BridgeLauncher {
       // Bridges run as other users: they may pass through the base directory, not list it.
       await mkdir(this.#options.baseDir, { recursive: true });
       await chmod(this.#options.baseDir, 0o711);
+      await assertTraversable(this.#options.baseDir);
       await mkdir(dir, { recursive: true, mode: 0o700 });
       network = await createNamespace(spec.id, slot);
       const rtpBase = 20_000 + (slot % 400) * 100;

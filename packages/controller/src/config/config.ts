@@ -1,9 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { z } from 'zod';
 import { configSchema } from './schema.js';
 
+
+/**
+ * Bridges run as other users, so every directory above theirs must let them pass. /run is a
+ * tmpfs on Linux: what a bridge writes never reaches a disk.
+ */
+function defaultBridgeDir(): string {
+  return existsSync('/run') && process.getuid?.() === 0 ? '/run/plenum/bridges' : path.join(tmpdir(), 'plenum-bridges');
+}
 
 /** The validated, resolved configuration the controller runs with. */
 export interface Config {
@@ -144,7 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       launcher: raw.PLENUM_BRIDGE_LAUNCHER,
       graceMs: raw.PLENUM_BRIDGE_GRACE * 1000,
       poolSize: raw.PLENUM_BRIDGE_POOL,
-      dir: path.resolve(raw.PLENUM_BRIDGE_DIR ?? path.join(raw.PLENUM_DATA_DIR, 'bridges')),
+      dir: path.resolve(raw.PLENUM_BRIDGE_DIR ?? defaultBridgeDir()),
     },
   };
 }
