@@ -36,7 +36,6 @@ describe('media through the conference bridge, in Chromium', () => {
     pageServer = await serveMediaPage();
   });
   afterAll(async () => {
-    if (process.env.PLENUM_TEST_DEBUG) process.stdout.write(t.logs.filter((l) => /"level":(4|5)0/.test(l)).join(''));
     await browser.close();
     await pageServer.close();
     await t.close();
