@@ -130,12 +130,18 @@ async function stop() {
   // clients first; here only what outlives the process is cleaned up.
   const deadline = setTimeout(() => process.exit(0), 10_000);
   deadline.unref();
+  await broker.close().catch(() => undefined);
   try {
-    if (backend === 'redis') await store.deleteByPrefix('');
+    // Twice: a session task still under way (e.g. a socket closed just now) may write a key
+    // again after the first sweep.
+    if (backend === 'redis') {
+      await store.deleteByPrefix('');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await store.deleteByPrefix('');
+    }
   } catch (error) {
     process.stderr.write(`cleanup of Redis keys under ${prefix}: failed: ${String(error)}\n`);
   }
-  await broker.close().catch(() => undefined);
   await store.close().catch(() => undefined);
   await db.close().catch(() => undefined);
   process.exit(0);

@@ -115,8 +115,12 @@ export class SignalingSession {
 
   /** Leaves for good and closes the socket; used on shutdown and by moderation. */
   async disconnect(reason: LeaveReason, code = leaveCloseCodes[reason] ?? closeCodes.left): Promise<void> {
-    await this.#leave(reason);
-    this.#close(code, reason);
+    try {
+      await this.#leave(reason);
+    } finally {
+      // Even if the store failed us, the client must not be left on a dead session.
+      this.#close(code, reason);
+    }
   }
 
   // --- incoming frames -------------------------------------------------------------------
