@@ -125,20 +125,14 @@ let stopping = false;
 async function stop() {
   if (stopping) return;
   stopping = true;
-  // Not app.close(): that makes every participant still connected leave one by one (each
-  // announced to all the others), which is not what is measured. The bench closes its
-  // clients first; here only what outlives the process is cleaned up.
+  // The bench has closed its clients already; app.close() waits for the sessions still ending,
+  // so no session task writes to Redis after the cleanup below.
   const deadline = setTimeout(() => process.exit(0), 10_000);
   deadline.unref();
+  await app.close().catch(() => undefined);
   await broker.close().catch(() => undefined);
   try {
-    // Twice: a session task still under way (e.g. a socket closed just now) may write a key
-    // again after the first sweep.
-    if (backend === 'redis') {
-      await store.deleteByPrefix('');
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      await store.deleteByPrefix('');
-    }
+    if (backend === 'redis') await store.deleteByPrefix('');
   } catch (error) {
     process.stderr.write(`cleanup of Redis keys under ${prefix}: failed: ${String(error)}\n`);
   }
