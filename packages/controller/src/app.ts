@@ -15,7 +15,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import pino from 'pino';
-import type { Config } from './config/config.js';
+import { ConfigError, type Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { authentication } from './identity/authentication.js';
 import { createDevProvider } from './identity/devProvider/provider.js';
@@ -33,10 +33,13 @@ import { eventRoutes } from './rest/events.js';
 import { inviteRoutes } from './rest/invites.js';
 import { roomRoutes } from './rest/rooms.js';
 import { startRoutes } from './rest/start.js';
+import { clientConfigRoutes } from './rest/clientConfig.js';
 import { userRoutes } from './rest/users.js';
 import type { Services } from './services.js';
 import { BridgeRegistry } from './bridge/bridgeRegistry.js';
 import { BridgeLaunchError, type BridgeLauncher } from './bridge/launcher.js';
+import { HostLauncher } from './bridge/hostLauncher.js';
+import { OciLauncher } from './bridge/ociLauncher.js';
 import { SandboxLauncher } from './bridge/sandboxLauncher.js';
 import type { Broker } from './broker/broker.js';
 import { RoomState } from './signaling/roomState.js';
@@ -183,11 +186,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await api.register(inviteRoutes, { services });
       await api.register(startRoutes, { services });
       await api.register(eventRoutes, { services });
+      await api.register(clientConfigRoutes, { issuer: config.oidc.issuer, clientId: config.oidc.clientId, video: config.video });
     },
     { prefix: '/v1' },
   );
 
-  const launcher = createLauncher(config);
+  const launcher = createLauncher(config, app.log);
   const hub = new SignalingHub({
     bridges: new BridgeRegistry({
       launcher,
@@ -215,14 +219,26 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 }
 
 /** The launcher the configuration names; `none` runs signaling without media. */
-function createLauncher(config: Config): BridgeLauncher {
+function createLauncher(config: Config, log: FastifyBaseLogger): BridgeLauncher {
   // With RabbitMQ configured, every command reaches the bridges through it.
-  if (config.bridge.launcher === 'sandbox') return new SandboxLauncher({ baseDir: config.bridge.dir, brokerUrl: config.amqpUrl });
-  return {
-    kind: 'none',
-    launch: () => Promise.reject(new BridgeLaunchError('media is switched off (PLENUM_BRIDGE_LAUNCHER=none)')),
-    close: () => Promise.resolve(),
-  };
+  const { bridge, amqpUrl: brokerUrl } = config;
+  switch (bridge.launcher) {
+    case 'sandbox':
+      return new SandboxLauncher({ baseDir: bridge.dir, brokerUrl });
+    case 'oci':
+      return new OciLauncher({ socketPath: bridge.oci.socketPath, image: bridge.oci.image, baseDir: bridge.dir, brokerUrl });
+    case 'host':
+      if (!bridge.hostAddress) throw new ConfigError(['PLENUM_BRIDGE_HOST_ADDRESS: required with PLENUM_BRIDGE_LAUNCHER=host']);
+      return new HostLauncher({ baseDir: bridge.dir, mediaAddress: bridge.hostAddress, brokerUrl, warn: (message) => log.warn(message) });
+    case 'kubernetes':
+      throw new ConfigError(['PLENUM_BRIDGE_LAUNCHER: kubernetes is not wired into the controller yet']);
+    case 'none':
+      return {
+        kind: 'none',
+        launch: () => Promise.reject(new BridgeLaunchError('media is switched off (PLENUM_BRIDGE_LAUNCHER=none)')),
+        close: () => Promise.resolve(),
+      };
+  }
 }
 
 /** Serves the built web client, with `index.html` for client-side routes. */

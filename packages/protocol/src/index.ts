@@ -6,6 +6,7 @@ export * from './rest/rooms.js';
 export * from './rest/invites.js';
 export * from './rest/start.js';
 export * from './rest/events.js';
+export * from './rest/clientConfig.js';
 export * from './signaling/common.js';
 export * from './signaling/envelope.js';
 export * from './signaling/control.js';

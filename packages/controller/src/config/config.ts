@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { z } from 'zod';
-import { configSchema } from './schema.js';
+import { defaultEngineSocket } from '../bridge/ociEngine.js';
+import { configSchema, type RawConfig } from './schema.js';
 
 
 /**
@@ -41,6 +42,8 @@ export interface Config {
   rateLimitPerMinute: number;
   trustProxy: boolean;
   webDir: string;
+  /** Camera capture the web client asks browsers for. */
+  video: { width: number; height: number; frameRate: number };
   signaling: {
     ratePerSecond: number;
     burst: number;
@@ -52,10 +55,14 @@ export interface Config {
   };
   guestTokenTtlSeconds: number;
   bridge: {
-    launcher: 'sandbox' | 'none';
+    launcher: RawConfig['PLENUM_BRIDGE_LAUNCHER'];
     graceMs: number;
     poolSize: number;
     dir: string;
+    /** launcher `oci`: the engine's API socket and the bridge image. */
+    oci: { socketPath: string; image: string };
+    /** launcher `host`: the address browsers send media to (validated present for `host`). */
+    hostAddress: string | undefined;
   };
 }
 
@@ -139,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: raw.PLENUM_RATE_LIMIT_PER_MINUTE,
     trustProxy: raw.PLENUM_TRUST_PROXY,
     webDir: raw.PLENUM_WEB_DIR ? path.resolve(raw.PLENUM_WEB_DIR) : defaultWebDir,
+    video: { width: raw.PLENUM_VIDEO_WIDTH, height: raw.PLENUM_VIDEO_HEIGHT, frameRate: raw.PLENUM_VIDEO_FRAME_RATE },
     signaling: {
       ratePerSecond: raw.PLENUM_SIGNALING_RATE,
       burst: raw.PLENUM_SIGNALING_BURST,
@@ -154,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       graceMs: raw.PLENUM_BRIDGE_GRACE * 1000,
       poolSize: raw.PLENUM_BRIDGE_POOL,
       dir: path.resolve(raw.PLENUM_BRIDGE_DIR ?? defaultBridgeDir()),
+      oci: { socketPath: raw.PLENUM_BRIDGE_OCI_SOCKET ?? defaultEngineSocket(), image: raw.PLENUM_BRIDGE_OCI_IMAGE },
+      hostAddress: raw.PLENUM_BRIDGE_HOST_ADDRESS,
     },
   };
 }

@@ -70,8 +70,22 @@ export const configSchema = z.strictObject({
   PLENUM_CONTROLLER_HEARTBEAT_TTL: positiveInt.max(600).default(10),
   /** Lifetime in seconds of a guest token (guests have no identity provider). Default 600. */
   PLENUM_GUEST_TOKEN_TTL: positiveInt.max(86_400).default(600),
-  /** How conference bridges run: `sandbox` (own network namespace + bubblewrap) or `none` (signaling only, no media). Default sandbox. */
-  PLENUM_BRIDGE_LAUNCHER: z.enum(['sandbox', 'none']).default('sandbox'),
+  /**
+   * How conference bridges run: `sandbox` (own network namespace + bubblewrap), `oci` (a
+   * container per conference via the Docker Engine API), `kubernetes` (a pod per conference),
+   * `host` (plain process on the host network, reduced isolation) or `none` (signaling only, no
+   * media). Default sandbox.
+   */
+  PLENUM_BRIDGE_LAUNCHER: z.enum(['sandbox', 'oci', 'kubernetes', 'host', 'none']).default('sandbox'),
+  /** launcher `oci`: Docker Engine API socket (Docker or `podman system service`). Default `/run/podman/podman.sock` if it exists, else `/var/run/docker.sock`. */
+  PLENUM_BRIDGE_OCI_SOCKET: z.string().min(1).optional(),
+  /** launcher `oci`: the bridge image (see containers/janus/Containerfile). Default `plenum-janus:1.1.2`. */
+  PLENUM_BRIDGE_OCI_IMAGE: z.string().min(1).default('plenum-janus:1.1.2'),
+  /** launcher `host`: the machine's address browsers send media to; required with `host`. No default. */
+  PLENUM_BRIDGE_HOST_ADDRESS: z
+    .ipv4()
+    .refine((address) => !address.startsWith('127.'), { message: 'must be an address browsers reach, not loopback (Janus never uses loopback for media)' })
+    .optional(),
   /** Seconds a conference's bridge outlives its last participant. Default 10. */
   PLENUM_BRIDGE_GRACE: positiveInt.max(3600).default(10),
   /** Started, unassigned bridges kept ready (never reused by a second conference). Default 0. */
@@ -82,8 +96,16 @@ export const configSchema = z.strictObject({
   PLENUM_TRUST_PROXY: bool.default(false),
   /** Directory with the built web client. Default: `packages/web/dist` of this checkout. */
   PLENUM_WEB_DIR: z.string().min(1).optional(),
+  /** Camera capture the web client asks for: width, height, frames per second. */
+  PLENUM_VIDEO_WIDTH: z.coerce.number().int().min(160).max(3840).default(640),
+  PLENUM_VIDEO_HEIGHT: z.coerce.number().int().min(120).max(2160).default(480),
+  PLENUM_VIDEO_FRAME_RATE: z.coerce.number().int().min(5).max(60).default(24),
   /** Optional JSON file with any of these settings; environment variables win. */
   PLENUM_CONFIG_FILE: z.string().min(1).optional(),
+}).superRefine((config, context) => {
+  if (config.PLENUM_BRIDGE_LAUNCHER === 'host' && config.PLENUM_BRIDGE_HOST_ADDRESS === undefined) {
+    context.addIssue({ code: 'custom', path: ['PLENUM_BRIDGE_HOST_ADDRESS'], message: 'required with PLENUM_BRIDGE_LAUNCHER=host: the address browsers send media to' });
+  }
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,97 @@
+import {
+  AnyEvent,
+  maxFrameBytes,
+  signalingSubprotocol,
+  ticketSubprotocolPrefix,
+  type ChatCommand,
+  type ControlCommand,
+  type MediaCommand,
+  type ModerationCommand,
+} from '@plenum/protocol';
+
+/** What each namespace accepts, from the protocol package. */
+export interface Commands {
+  control: ControlCommand;
+  chat: ChatCommand;
+  moderation: ModerationCommand;
+  media: MediaCommand;
+}
+export type Namespace = keyof Commands;
+
+/** Below the controller's default limit (burst 30, 10 per second), so trickle bursts never hit it. */
+const rate = { burst: 25, perSecond: 9 };
+
+export interface ConnectionHandlers {
+  onOpen(): void;
+  onEvent(event: AnyEvent): void;
+  onClose(code: number, reason: string): void;
+}
+
+/**
+ * The signaling WebSocket: the ticket goes in a subprotocol (never in the URL), every frame
+ * received is checked against the envelope schema, and commands leave through a token bucket.
+ */
+export class SignalingConnection {
+  readonly #ws: WebSocket;
+  readonly #queue: string[] = [];
+  #tokens = rate.burst;
+  #last = performance.now();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(ticket: string, handlers: ConnectionHandlers) {
+    const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+    this.#ws = new WebSocket(`${scheme}://${window.location.host}/v1/signaling`, [signalingSubprotocol, `${ticketSubprotocolPrefix}${ticket}`]);
+    this.#ws.addEventListener('open', () => {
+      handlers.onOpen();
+      this.#pump();
+    });
+    this.#ws.addEventListener('message', (message: MessageEvent<unknown>) => {
+      if (typeof message.data !== 'string' || message.data.length > maxFrameBytes) return;
+      let data: unknown;
+      try {
+        data = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      const event = AnyEvent.safeParse(data);
+      if (event.success) handlers.onEvent(event.data);
+    });
+    this.#ws.addEventListener('close', (event) => {
+      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#queue.length = 0;
+      handlers.onClose(event.code, event.reason);
+    });
+  }
+
+  get open(): boolean {
+    return this.#ws.readyState === WebSocket.OPEN;
+  }
+
+  send<N extends Namespace>(namespace: N, payload: Commands[N]): void {
+    if (this.#ws.readyState > WebSocket.OPEN) return;
+    this.#queue.push(JSON.stringify({ namespace, payload }));
+    this.#pump();
+  }
+
+  close(): void {
+    this.#ws.close(1000);
+  }
+
+  #pump(): void {
+    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    const now = performance.now();
+    this.#tokens = Math.min(rate.burst, this.#tokens + ((now - this.#last) / 1000) * rate.perSecond);
+    this.#last = now;
+    while (this.#queue.length > 0 && this.#tokens >= 1) {
+      this.#tokens -= 1;
+      this.#ws.send(this.#queue.shift() ?? '');
+    }
+    if (this.#queue.length > 0 && this.#timer === null) {
+      const wait = Math.ceil(((1 - this.#tokens) / rate.perSecond) * 1000);
+      this.#timer = setTimeout(() => {
+        this.#timer = null;
+        this.#pump();
+      }, wait);
+    }
+  }
+}
