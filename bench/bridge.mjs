@@ -1,27 +1,45 @@
 // Bridge start-up benchmark: time from request to a bridge whose Janus API answers, for each
-// launcher available here, against starting bare `janus` with the same configuration, in one
-// run. See bench/README.md.
+// launcher available here (sandbox, oci with podman, host), against starting bare `janus`
+// with the same configuration, and the time a conference waits for its bridge with and
+// without the warm pool — in one run. See bench/README.md.
 //
-//   node bench/bridge.mjs [--runs N] [--out FILE]
+//   node bench/bridge.mjs [--runs N] [--variants a,b,...] [--out FILE]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (file) => new URL(`../packages/controller/dist/${file}`, import.meta.url).href;
 const { SandboxLauncher } = await import(dist('bridge/sandboxLauncher.js'));
+const { OciLauncher } = await import(dist('bridge/ociLauncher.js'));
+const { HostLauncher } = await import(dist('bridge/hostLauncher.js'));
+const { BridgeRegistry } = await import(dist('bridge/bridgeRegistry.js'));
 const { writeJanusConfig } = await import(dist('bridge/janusConfig.js'));
+const { useEngine, ensureBridgeImage } = await import(dist('bridge/podmanService.js'));
+const { testHostAddress } = await import(dist('bridge/hostLauncher.testSupport.js'));
 
+const allVariants = ['bare', 'sandbox', 'sandbox-amqp', 'oci', 'oci-amqp', 'host', 'host-amqp', 'pool'];
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '15' }, out: { type: 'string' }, 'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' } },
+  options: {
+    runs: { type: 'string', default: '15' },
+    variants: { type: 'string', default: allVariants.join(',') },
+    out: { type: 'string' },
+    'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
+    'oci-socket': { type: 'string' },
+    'oci-image': { type: 'string', default: 'plenum-janus:1.1.2' },
+  },
 });
 const runs = Number(values.runs);
+const chosen = new Set(values.variants.split(',').map((v) => v.trim()));
+for (const name of chosen) if (!allVariants.includes(name)) throw new Error(`unknown variant ${name}; known: ${allVariants.join(', ')}`);
+const amqpUrl = values['amqp-url'];
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -29,7 +47,15 @@ function percentile(sorted, p) {
 function summary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const r = (n) => Math.round(n * 10) / 10;
-  return { n: sorted.length, min: r(sorted[0]), p50: r(percentile(sorted, 50)), p95: r(percentile(sorted, 95)), max: r(sorted.at(-1)) };
+  return {
+    n: sorted.length,
+    min: r(sorted[0]),
+    p50: r(percentile(sorted, 50)),
+    p95: r(percentile(sorted, 95)),
+    max: r(sorted.at(-1)),
+    // Spread: the middle half of the samples lies within this many ms.
+    iqr: r(percentile(sorted, 75) - percentile(sorted, 25)),
+  };
 }
 
 async function waitForPort(host, port) {
@@ -58,7 +84,7 @@ async function bareJanus(baseDir, index) {
   child.kill('SIGTERM');
   await exited;
   rmSync(dir, { recursive: true, force: true });
-  return elapsed;
+  return { start: elapsed };
 }
 
 async function launched(launcher) {
@@ -70,46 +96,114 @@ async function launched(launcher) {
   return { start: elapsed, stop: performance.now() - closing };
 }
 
-const baseDir = mkdtempSync(path.join(os.tmpdir(), 'plenum-bench-bridges-'));
-const results = {};
-try {
-  const variants = {
-    'bare janus (loopback, no sandbox)': async (i) => ({ start: await bareJanus(baseDir, i) }),
-    'sandbox, WebSocket API': (() => {
-      const launcher = new SandboxLauncher({ baseDir });
-      return () => launched(launcher);
-    })(),
-    'sandbox, RabbitMQ API (own queues + account)': (() => {
-      const launcher = new SandboxLauncher({ baseDir, brokerUrl: values['amqp-url'] });
-      return () => launched(launcher);
-    })(),
+const silent = pino({ level: 'silent' });
+
+/**
+ * What a conference waits for: `registry.get()` (bridge, Janus session, videoroom created)
+ * with a warm pool of one — measured once the pool has refilled — or with none.
+ */
+function registryVariant(launcher, poolSize) {
+  const registry = new BridgeRegistry({ launcher, graceMs: 60_000, poolSize, keepaliveMs: 0, hasParticipants: async () => false, log: silent });
+  registry.start();
+  const sample = async () => {
+    while (registry.pooled < poolSize) await new Promise((resolve) => setTimeout(resolve, 20));
+    const roomId = `bench-${randomBytes(4).toString('hex')}`;
+    const started = performance.now();
+    await registry.get(roomId, 'vp8');
+    const elapsed = performance.now() - started;
+    const closing = performance.now();
+    await registry.stop(roomId);
+    return { start: elapsed, stop: performance.now() - closing };
   };
-  for (const [name, run] of Object.entries(variants)) {
+  return { sample, close: () => registry.close() };
+}
+
+/** Figures of the run and where each came from, for the JSON. */
+const results = {};
+const skipped = {};
+const baseDir = mkdtempSync(path.join(os.tmpdir(), 'plenum-bench-bridges-'));
+const teardown = [];
+try {
+  /** name → { sample(i), close?() }, built lazily so that a missing prerequisite skips only its variants. */
+  const variants = [];
+  const add = (key, name, make) => {
+    if (chosen.has(key)) variants.push({ key, name, make });
+  };
+  let engine;
+  const oci = async (brokerUrl) => {
+    if (!engine) {
+      engine = await useEngine(values['oci-socket']);
+      teardown.push(() => engine.stop());
+      await ensureBridgeImage(engine.socketPath, values['oci-image']);
+    }
+    return new OciLauncher({ socketPath: engine.socketPath, image: values['oci-image'], baseDir, brokerUrl });
+  };
+  let hostAddress;
+  const host = async (brokerUrl) => {
+    if (!hostAddress) {
+      hostAddress = await testHostAddress();
+      teardown.push(() => hostAddress.remove());
+    }
+    return new HostLauncher({ baseDir, mediaAddress: hostAddress.address, brokerUrl, warn: () => undefined });
+  };
+  const direct = (launcher) => ({ sample: () => launched(launcher), close: () => launcher.close() });
+
+  add('bare', 'bare janus (loopback, no isolation)', async () => ({ sample: (i) => bareJanus(baseDir, i) }));
+  add('sandbox', 'sandbox, WebSocket API', async () => direct(new SandboxLauncher({ baseDir })));
+  add('sandbox-amqp', 'sandbox, RabbitMQ API', async () => direct(new SandboxLauncher({ baseDir, brokerUrl: amqpUrl })));
+  add('oci', 'oci (podman, runc), WebSocket API', async () => direct(await oci()));
+  add('oci-amqp', 'oci (podman, runc), RabbitMQ API', async () => direct(await oci(amqpUrl)));
+  add('host', 'host, WebSocket API', async () => direct(await host()));
+  add('host-amqp', 'host, RabbitMQ API', async () => direct(await host(amqpUrl)));
+  add('pool', 'conference waits, sandbox, no pool', async () => registryVariant(new SandboxLauncher({ baseDir }), 0));
+  add('pool', 'conference waits, sandbox, warm pool', async () => registryVariant(new SandboxLauncher({ baseDir }), 1));
+  if (chosen.has('pool') && chosen.has('oci')) {
+    add('pool', 'conference waits, oci, no pool', async () => registryVariant(await oci(), 0));
+    add('pool', 'conference waits, oci, warm pool', async () => registryVariant(await oci(), 1));
+  }
+
+  for (const { name, make } of variants) {
+    let variant;
+    try {
+      variant = await make();
+    } catch (error) {
+      skipped[name] = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`\nskipped ${name}: ${skipped[name]}\n`);
+      continue;
+    }
     const starts = [];
     const stops = [];
-    // Round-robin would interleave variants; one variant at a time keeps each one's cache state alike.
-    for (let i = 0; i < runs; i++) {
-      const sample = await run(i);
-      starts.push(sample.start);
-      if (sample.stop !== undefined) stops.push(sample.stop);
-      process.stderr.write('.');
+    process.stderr.write(`${name} `);
+    try {
+      // One variant at a time keeps each one's cache state alike.
+      for (let i = 0; i < runs; i++) {
+        const sample = await variant.sample(i);
+        starts.push(sample.start);
+        if (sample.stop !== undefined) stops.push(sample.stop);
+        process.stderr.write('.');
+      }
+    } finally {
+      await variant.close?.();
     }
+    process.stderr.write('\n');
     results[name] = { start: summary(starts), stop: stops.length ? summary(stops) : undefined };
   }
 } finally {
+  for (const step of teardown.reverse()) await step().catch(() => undefined);
   rmSync(baseDir, { recursive: true, force: true });
 }
 
-process.stderr.write('\n');
 const cpu = os.cpus();
-process.stdout.write(`\nBridge start-up, ${runs} runs each. Machine: ${cpu.length} cores, ${cpu[0]?.model ?? '?'}, Node ${process.version}\n\n`);
-process.stdout.write(`${'variant'.padEnd(46)}${'start ms min/p50/p95/max'.padStart(30)}${'stop ms p50/p95'.padStart(20)}\n`);
+const kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+process.stdout.write(`\nBridge start-up, ${runs} runs each. Machine: ${cpu.length} cores, ${cpu[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${kernel}, Node ${process.version}\n\n`);
+process.stdout.write(`${'variant'.padEnd(40)}${'start ms min/p50/p95/max'.padStart(28)}${'IQR'.padStart(8)}${'stop ms p50/p95'.padStart(18)}\n`);
 for (const [name, { start, stop }] of Object.entries(results)) {
   const stopText = stop ? `${stop.p50}/${stop.p95}` : '—';
-  process.stdout.write(`${name.padEnd(46)}${`${start.min}/${start.p50}/${start.p95}/${start.max}`.padStart(30)}${stopText.padStart(20)}\n`);
+  process.stdout.write(`${name.padEnd(40)}${`${start.min}/${start.p50}/${start.p95}/${start.max}`.padStart(28)}${String(start.iqr).padStart(8)}${stopText.padStart(18)}\n`);
 }
-process.stdout.write('\nWarm pool: not implemented yet. Stop includes deleting directory, namespace (and queues + account).\n');
+for (const [name, why] of Object.entries(skipped)) process.stdout.write(`skipped: ${name}: ${why}\n`);
+process.stdout.write('\nStart: request until the Janus API answers (conference rows: until the videoroom exists). Stop: until everything of the bridge is deleted.\n');
 const out = values.out ?? path.join(root, 'bench', 'results', `bridge-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ runs, machine: { cores: cpu.length, model: cpu[0]?.model, node: process.version }, results }, null, 2));
+writeFileSync(out, JSON.stringify({ runs, variants: [...chosen], machine: { cores: cpu.length, model: cpu[0]?.model, memory: os.totalmem(), kernel, node: process.version }, results, skipped }, null, 2));
 process.stdout.write(`Results: ${path.relative(root, out)}\n`);

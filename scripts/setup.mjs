@@ -63,6 +63,26 @@ export function ensureSystemPackages(packages) {
   }
 }
 
+/**
+ * Debian packages each bridge launcher (PLENUM_BRIDGE_LAUNCHER) needs on the controller's
+ * machine. `oci`: podman with runc (crun fails on some hosts) and netavark, which needs
+ * iptables, and aardvark-dns (podman turns DNS on for every network it makes); debootstrap builds the bridge image without a registry
+ * (scripts/build-bridge-image.mjs). `host` uses prlimit and setpriv from util-linux, which
+ * every Debian has.
+ */
+export const launcherPackages = {
+  sandbox: ['janus', 'bubblewrap', 'iproute2'],
+  oci: ['podman', 'runc', 'netavark', 'aardvark-dns', 'iptables', 'debootstrap', 'iproute2'],
+  kubernetes: [],
+  host: ['janus'],
+  none: [],
+};
+
+/** The packages for the launcher named in the environment (default sandbox); unknown names add nothing. */
+export function packagesForLauncher(launcher = process.env.PLENUM_BRIDGE_LAUNCHER || 'sandbox') {
+  return Object.hasOwn(launcherPackages, launcher) ? launcherPackages[launcher] : [];
+}
+
 /** Compiles the TypeScript packages and bundles the web client. */
 export function build() {
   log('building');

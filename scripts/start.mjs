@@ -2,14 +2,14 @@
 // (or on the services named by PLENUM_* variables).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { build, ensureNodeModules, ensureSystemPackages, nodeVersionOk, root } from './setup.mjs';
+import { build, ensureNodeModules, ensureSystemPackages, nodeVersionOk, packagesForLauncher, root } from './setup.mjs';
 
 /** What the product needs on the machine: Janus for the bridges, bubblewrap and iproute2 for their sandboxes. */
 export const runtimePackages = ['janus', 'bubblewrap', 'iproute2'];
 
 nodeVersionOk();
 ensureNodeModules();
-ensureSystemPackages(runtimePackages);
+ensureSystemPackages([...new Set([...runtimePackages, ...packagesForLauncher()])]);
 build();
 
 const controller = spawn(process.execPath, [path.join(root, 'packages/controller/dist/main.js')], {

@@ -1,10 +1,10 @@
 // `npm test`: set up what is missing, build, lint, type-check, then run every test against
 // the real services of this machine (PostgreSQL, Redis, RabbitMQ, Janus, Chromium).
 // Extra arguments go to vitest, e.g. `npm test -- packages/controller/test/rooms.test.ts`.
-import { build, ensureNodeModules, ensureSystemPackages, nodeVersionOk, run } from './setup.mjs';
+import { build, ensureNodeModules, ensureSystemPackages, launcherPackages, nodeVersionOk, run } from './setup.mjs';
 
-/** What the tests need beyond the runtime: Chromium for browser tests, ffmpeg for media fixtures. */
-const testPackages = ['janus', 'bubblewrap', 'iproute2', 'chromium'];
+/** What the tests need beyond the runtime: Chromium for browser tests; every launcher's packages (each is tested). */
+const testPackages = [...new Set(['chromium', 'iptables', ...Object.values(launcherPackages).flat()])];
 
 nodeVersionOk();
 ensureNodeModules();

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, lchown, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createBridgeAccount, startBrokerRelay, waitForConsumer } from './brokerAccess.js';
 import { writeJanusConfig, type JanusApiTransport } from './janusConfig.js';
 import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from './launcher.js';
+import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from './launchSupport.js';
 import { addressesFor, createNamespace, deleteNamespace, hostAddresses, namespacePids, type NamespaceNetwork } from './networkNamespace.js';
 
 export interface SandboxLauncherOptions {
@@ -27,25 +27,6 @@ const idPattern = /^[a-z0-9]{8,16}$/;
 /** Bridges run as uid/gid `bridgeUidBase + slot`: unprivileged, and distinct per bridge. */
 const bridgeUidBase = 200_000;
 
-async function chownTree(dir: string, id: number): Promise<void> {
-  await chown(dir, id, id);
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    const full = path.join(entry.parentPath, entry.name);
-    if (entry.isSymbolicLink()) await lchown(full, id, id);
-    else await chown(full, id, id);
-  }
-}
-
-/** Fails clearly when a directory above the bridges' would keep their users out. */
-async function assertTraversable(dir: string): Promise<void> {
-  for (let current = path.dirname(path.resolve(dir)); ; current = path.dirname(current)) {
-    if (((await stat(current)).mode & 0o001) === 0) {
-      throw new BridgeLaunchError(`bridges cannot reach ${dir}: ${current} is not searchable by other users (chmod o+x, or set PLENUM_BRIDGE_DIR)`);
-    }
-    if (current === path.dirname(current)) return;
-  }
-}
-
 /** Kills whatever still runs in the namespace and waits until it is gone. */
 async function drainNamespace(name: string): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -60,29 +41,6 @@ async function drainNamespace(name: string): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 30));
   }
-}
-
-/** Resolves once something accepts TCP connections on address:port. */
-async function waitForPort(address: string, port: number, timeoutMs: number, exited: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited()) throw new BridgeLaunchError('janus exited while starting');
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: address, port, timeout: 200 });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-      socket.once('timeout', () => {
-        socket.destroy();
-        resolve(false);
-      });
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new BridgeLaunchError(`janus did not accept connections within ${timeoutMs} ms`);
 }
 
 /**
@@ -181,7 +139,6 @@ export class SandboxLauncher implements BridgeLauncher {
       await assertTraversable(this.#options.baseDir);
       await mkdir(dir, { recursive: true, mode: 0o700 });
       network = await createNamespace(spec.id, slot);
-      const rtpBase = 20_000 + (slot % 400) * 100;
       const brokerUrl = this.#options.brokerUrl;
       let api: Bridge['api'];
       let transport: JanusApiTransport;
@@ -196,7 +153,7 @@ export class SandboxLauncher implements BridgeLauncher {
         transport = { kind: 'websocket', address: network.address, port: this.#options.apiPort };
         api = { kind: 'websocket', url: `ws://${network.address}:${this.#options.apiPort}` };
       }
-      await writeJanusConfig({ dir, mediaAddress: network.address, rtpPorts: [rtpBase, rtpBase + 99], apiSecret: spec.apiSecret, transport });
+      await writeJanusConfig({ dir, mediaAddress: network.address, rtpPorts: rtpPortsFor(slot), apiSecret: spec.apiSecret, transport });
       // Each bridge runs as a user of its own that exists nowhere else, owning only its directory.
       const uid = String(bridgeUidBase + slot);
       await chownTree(dir, bridgeUidBase + slot);
