@@ -225,8 +225,12 @@ function createLauncher(config: Config, log: FastifyBaseLogger): BridgeLauncher 
   switch (bridge.launcher) {
     case 'sandbox':
       return new SandboxLauncher({ baseDir: bridge.dir, brokerUrl });
-    case 'oci':
-      return new OciLauncher({ socketPath: bridge.oci.socketPath, image: bridge.oci.image, baseDir: bridge.dir, brokerUrl });
+    case 'oci': {
+      const oci = new OciLauncher({ socketPath: bridge.oci.socketPath, image: bridge.oci.image, baseDir: bridge.dir, brokerUrl, warn: (message) => log.warn(message) });
+      // Containers left by a controller that died here go now, not at the first conference.
+      void oci.sweep();
+      return oci;
+    }
     case 'host':
       if (!bridge.hostAddress) throw new ConfigError(['PLENUM_BRIDGE_HOST_ADDRESS: required with PLENUM_BRIDGE_LAUNCHER=host']);
       return new HostLauncher({ baseDir: bridge.dir, mediaAddress: bridge.hostAddress, brokerUrl, warn: (message) => log.warn(message) });

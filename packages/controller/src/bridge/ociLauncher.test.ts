@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -151,8 +151,38 @@ describe('OciLauncher', () => {
     await expect(missing.launch({ id: newId(), apiSecret: 's' })).rejects.toThrow(/has no image plenum-no-such-image:0: build it with/);
   });
 
+  it('removes the bridges of a controller that died without closing them, and leaves live ones alone', async () => {
+    const live = await launcher.launch({ id: newId(), apiSecret: 's' });
+    const deadId = newId();
+    const owner = spawn(process.execPath, [path.join(import.meta.dirname, 'ociLauncher.ownerProcess.mjs')], {
+      env: { ...process.env, SOCKET: engine.socketPath, IMAGE: image, BASE_DIR: baseDir, BRIDGE_ID: deadId },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const launched = await new Promise<string>((resolve, reject) => {
+      owner.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+      owner.once('exit', (code) => reject(new Error(`owner process exited with ${String(code)}`)));
+    });
+    expect(launched).toContain(deadId);
+    owner.kill('SIGKILL');
+    await new Promise((resolve) => owner.once('exit', resolve));
+    // The killed controller's bridge is still there: nothing ties a container to its launcher.
+    expect(await engineObjects(deadId)).toEqual({ containers: 1, networks: 1 });
+    expect(existsSync(path.join(baseDir, deadId))).toBe(true);
+
+    const warnings: string[] = [];
+    const restarted = new OciLauncher({ socketPath: engine.socketPath, image, baseDir, warn: (message) => warnings.push(message) });
+    await restarted.sweep();
+    expect(await engineObjects(deadId)).toEqual({ containers: 0, networks: 0 });
+    expect(existsSync(path.join(baseDir, deadId))).toBe(false);
+    expect(warnings.join('\n')).toContain(deadId);
+    // This process is alive: its bridge stays and still answers.
+    expect(await engineObjects(live.id)).toEqual({ containers: 1, networks: 1 });
+    expect(await videoroom(live, 's', { request: 'exists', room: 'x' })).toMatchObject({ exists: false });
+    await live.close();
+  }, 120_000);
+
   it('explains an engine that is not there', async () => {
-    const nowhere = new OciLauncher({ socketPath: path.join(baseDir, 'no-engine.sock'), image, baseDir });
+    const nowhere = new OciLauncher({ socketPath: path.join(baseDir, 'no-engine.sock'), image, baseDir, warn: () => undefined });
     await expect(nowhere.launch({ id: newId(), apiSecret: 's' })).rejects.toThrow(/no container engine answers on .*no-engine\.sock/);
   });
 });

@@ -8,6 +8,7 @@ import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } 
 import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from './launchSupport.js';
 import { addressesFor, hostAddresses } from './networkNamespace.js';
 import { demuxLogs, explainEngineError, NetworkSummary, WaitResult } from './ociEngine.js';
+import { bridgeLabel, ownerLabel, ownerTag, sweepOrphanedBridges } from './ociSweep.js';
 
 export interface OciLauncherOptions {
   /** Unix socket of a Docker Engine API: Docker's, or `podman system service`'s. */
@@ -26,6 +27,8 @@ export interface OciLauncherOptions {
   memoryBytes?: number;
   /** Processes and threads per bridge (Janus runs a thread per session). Default 4096. */
   pidsLimit?: number;
+  /** Where problems nobody awaits go (a failed sweep of orphaned bridges). Default: a process warning. */
+  warn?: (message: string) => void;
 }
 
 const idPattern = /^[a-z0-9]{8,16}$/;
@@ -33,8 +36,7 @@ const idPattern = /^[a-z0-9]{8,16}$/;
 /** Containers run as uid/gid `containerUidBase + slot`: never root, distinct per bridge and from the sandbox's. */
 const containerUidBase = 300_000;
 
-/** Label on every container and network this launcher makes. */
-export const bridgeLabel = 'org.plenum.bridge';
+export { bridgeLabel };
 
 /** The /30 of a slot: network, gateway (the host's side), the container's address. */
 function subnetOf(slot: number): { subnet: string; gateway: string; address: string } {
@@ -129,10 +131,34 @@ export class OciLauncher implements BridgeLauncher {
   readonly #docker: Docker;
   readonly #slots = new Set<number>();
   readonly #bridges = new Set<OciBridge>();
+  /** The first launch waits for bridges of dead controllers on this host to be removed. */
+  #swept: Promise<void> | undefined;
 
   constructor(options: OciLauncherOptions) {
-    this.#options = { brokerUrl: '', apiPort: 8188, readyTimeoutMs: 20_000, memoryBytes: 512 * 1024 * 1024, pidsLimit: 4096, ...options };
+    this.#options = {
+      brokerUrl: '',
+      apiPort: 8188,
+      readyTimeoutMs: 20_000,
+      memoryBytes: 512 * 1024 * 1024,
+      pidsLimit: 4096,
+      warn: (message) => process.emitWarning(message),
+      ...options,
+    };
     this.#docker = new Docker({ socketPath: options.socketPath });
+  }
+
+  /**
+   * Removes containers, networks, directories and broker accounts of bridges whose controller
+   * process on this host died without closing them. Runs once, before the first launch.
+   */
+  sweep(): Promise<void> {
+    this.#swept ??= sweepOrphanedBridges(this.#docker, { baseDir: this.#options.baseDir, brokerUrl: this.#options.brokerUrl }).then(
+      (ids) => {
+        if (ids.length > 0) this.#options.warn(`removed ${String(ids.length)} bridge container(s) left by a controller that died: ${ids.join(', ')}`);
+      },
+      (error: unknown) => this.#options.warn(`could not sweep orphaned bridge containers: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    return this.#swept;
   }
 
   async launch(spec: BridgeSpec): Promise<Bridge> {
@@ -148,6 +174,8 @@ export class OciLauncher implements BridgeLauncher {
     };
     let bridge: OciBridge | undefined;
     try {
+      await this.sweep();
+      const labels = { [bridgeLabel]: spec.id, [ownerLabel]: await ownerTag() };
       const slot = await this.#takeSlot();
       cleanups.push(async () => this.#slots.delete(slot));
       const { subnet, gateway, address } = subnetOf(slot);
@@ -166,7 +194,7 @@ export class OciLauncher implements BridgeLauncher {
         Internal: true,
         EnableIPv6: false,
         IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway }] },
-        Labels: { [bridgeLabel]: spec.id },
+        Labels: labels,
       });
       cleanups.push(() => network.remove());
 
@@ -188,7 +216,7 @@ export class OciLauncher implements BridgeLauncher {
         Image: image,
         Cmd: gatedJanus(dir),
         User: `${String(uid)}:${String(uid)}`,
-        Labels: { [bridgeLabel]: spec.id },
+        Labels: labels,
         HostConfig: {
           NetworkMode: name,
           ReadonlyRootfs: true,
