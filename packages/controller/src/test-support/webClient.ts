@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumPath } from './browser.js';
+
+/** The built web client the controller serves; `npm test` builds it before the tests run. */
+export const webDist = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+export function assertWebClientBuilt(): void {
+  if (!existsSync(path.join(webDist, 'index.html'))) {
+    throw new Error(`the web client is not built (${webDist}); run \`npm run build\` first`);
+  }
+}
+
+/**
+ * One headless Chromium with fake camera, microphone and screen; every participant gets a
+ * context of its own (own cookies and storage), which is cheaper than a browser each.
+ */
+export async function launchWebBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      '--auto-select-desktop-capture-source=Entire screen',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+export interface Participant {
+  context: BrowserContext;
+  page: Page;
+  /** Page errors and dialogs seen so far: both must stay empty. */
+  problems: string[];
+}
+
+export async function openParticipant(browser: Browser, locale = 'en-US'): Promise<Participant> {
+  const context = await browser.newContext({ locale, permissions: ['camera', 'microphone'], viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return { context, page, problems };
+}
+
+/** Signs in through the dev provider's real login form, starting from the app's own button. */
+export async function signIn(page: Page, baseUrl: string, username: string, startPath = '/'): Promise<void> {
+  await page.goto(`${baseUrl}${startPath}`);
+  await page.getByRole('button', { name: /^(Sign in|Anmelden)$/ }).first().click();
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill('test-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${baseUrl}${startPath}`);
+  await page.getByText(/Signed in as|Angemeldet als/).waitFor();
+}
+
+/** In the lobby: optionally set the name, then join; resolves when the conference shows. */
+export async function joinFromLobby(page: Page, displayName?: string): Promise<void> {
+  const join = page.getByRole('button', { name: /^(Join|Teilnehmen)$/ });
+  await join.waitFor();
+  if (displayName !== undefined) await page.getByLabel(/^(Display name|Anzeigename)$/).fill(displayName);
+  await join.click();
+}
+
+export interface TileStats {
+  participant: string;
+  kind: string;
+  framesDecoded: number;
+  audioPackets: number;
+}
+
+/** What each remote tile reports from getStats (refreshed by the client every 2 s). */
+export async function remoteTiles(page: Page): Promise<TileStats[]> {
+  const tiles: TileStats[] = [];
+  for (const figure of await page.locator('figure.tile:not([data-self])').all()) {
+    const attribute = async (name: string) => (await figure.getAttribute(name)) ?? '';
+    tiles.push({
+      participant: await attribute('data-participant'),
+      kind: await attribute('data-kind'),
+      framesDecoded: Number(await attribute('data-frames-decoded')),
+      audioPackets: Number(await attribute('data-audio-packets')),
+    });
+  }
+  return tiles;
+}
+
+/** Waits until every other participant's camera tile decodes video and receives audio. */
+export async function waitForMediaFrom(page: Page, count: number, timeoutMs = 45_000): Promise<TileStats[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: TileStats[] = [];
+  while (Date.now() < deadline) {
+    last = (await remoteTiles(page)).filter((tile) => tile.kind === 'camera');
+    if (last.length === count && last.every((tile) => tile.framesDecoded > 0 && tile.audioPackets > 0)) return last;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`expected media from ${count} participants, got ${JSON.stringify(last)}`);
+}
