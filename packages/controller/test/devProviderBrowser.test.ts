@@ -100,4 +100,25 @@ describe('the dev provider in a real browser', () => {
     expect(dialogs).toBe(0);
     await page.close();
   });
+
+  it('signs out through its own confirmation page under the CSP and returns to the app', async () => {
+    const page = await browser.context.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) violations.push(message.text());
+    });
+    await page.goto(authorizeUrl().url);
+    await page.getByLabel('User name').fill('carol');
+    await page.getByLabel('Password').fill('test-password');
+    await Promise.all([page.waitForURL(/\/auth\/callback\?/), page.getByRole('button', { name: 'Sign in' }).click()]);
+    const end = new URL(`${t.baseUrl}/idp/session/end`);
+    end.search = new URLSearchParams({ client_id: 'plenum-web', post_logout_redirect_uri: `${t.baseUrl}/` }).toString();
+    await page.goto(end.href);
+    await Promise.all([page.waitForURL(`${t.baseUrl}/`), page.getByRole('button', { name: 'Yes, sign me out' }).click()]);
+    expect(violations).toEqual([]);
+    // Signed out: the next authorization asks for the password again.
+    await page.goto(authorizeUrl().url);
+    await page.getByLabel('User name').waitFor();
+    await page.close();
+  });
 });

@@ -61,11 +61,13 @@ export function Header() {
   );
 }
 
-/** Ends the session at the provider too; everything the app kept goes with the page. */
+/**
+ * Ends the session at the provider too; everything the app kept goes with the page. No ID token
+ * as a hint: tokens stay out of URLs, so the provider asks for confirmation instead.
+ */
 async function signOut(): Promise<void> {
   const manager = auth();
-  const user = await manager.getUser();
   await manager.removeUser();
   window.sessionStorage.clear();
-  await manager.signoutRedirect(user?.id_token ? { id_token_hint: user.id_token } : {});
+  await manager.signoutRedirect({ id_token_hint: undefined });
 }

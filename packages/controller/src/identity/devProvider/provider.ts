@@ -2,6 +2,7 @@ import Provider, { errors as oidcErrors, type Configuration } from 'oidc-provide
 import { exportJWK, generateKeyPair } from 'jose';
 import { randomToken } from '../../security/randomToken.js';
 import { findDevAccount } from './accounts.js';
+import { renderLoggedOutPage, renderLogoutPage } from './logoutPage.js';
 
 export interface DevProviderOptions {
   /** Issuer URL, e.g. `http://localhost:8080/idp`; its path is where the provider is mounted. */
@@ -70,7 +71,18 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // Own pages: the defaults pull web fonts from another host, which the CSP (rightly) blocks.
+        logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = renderLogoutPage(form);
+        },
+        postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = renderLoggedOutPage();
+        },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => apiResource,
