@@ -34,6 +34,11 @@ export function ChatPanel() {
     event.preventDefault();
     const content = text.trim();
     if (!content) return;
+    // The chosen recipient left: never let a private message fall back to the whole room.
+    if (target !== '' && !recipient) {
+      setTarget('');
+      return;
+    }
     session.send('chat', { action: 'send_message', content, ...(recipient ? { target: recipient.id } : {}) });
     setText('');
   };

@@ -1,0 +1,99 @@
+import type { MediaState } from '@plenum/protocol';
+import { describe, expect, it } from 'vitest';
+import { fakeHandlerContext, hostilePayloads } from '../../test-support/fakeHandlerContext.js';
+import { ids } from '../../test-support/factories.js';
+import { handleMediaEvent } from './mediaHandlers.js';
+import { bridgeStatusChanged, mediaStateReceived, speakerChanged } from './mediaSlice.js';
+
+const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n';
+const cameraOn: MediaState = { audio: true, video: true, screen: false, forceMuted: false };
+
+describe('handleMediaEvent', () => {
+  it('publish_answer goes to the engine and marks the bridge as working', () => {
+    const fake = fakeHandlerContext(ids.me);
+    handleMediaEvent({ message: 'publish_answer', kind: 'camera', sdp }, fake.ctx);
+    expect(fake.media.onPublishAnswer).toHaveBeenCalledWith('camera', sdp);
+    expect(fake.actions).toEqual([bridgeStatusChanged('ok')]);
+  });
+
+  it('subscribe_offer and candidates go to the engine', () => {
+    const fake = fakeHandlerContext(ids.me);
+    handleMediaEvent({ message: 'subscribe_offer', target: ids.alice, kind: 'screen', sdp }, fake.ctx);
+    expect(fake.media.onSubscribeOffer).toHaveBeenCalledWith(ids.alice, 'screen', sdp);
+    const candidate = { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 40000 typ host', sdpMid: '0', sdpMLineIndex: 0 };
+    handleMediaEvent({ message: 'candidate', kind: 'camera', target: ids.alice, candidate }, fake.ctx);
+    handleMediaEvent({ message: 'candidate', kind: 'camera', candidate: null }, fake.ctx);
+    expect(fake.media.onCandidate.mock.calls).toEqual([
+      ['camera', ids.alice, candidate],
+      ['camera', undefined, null],
+    ]);
+    expect(fake.actions).toEqual([]);
+  });
+
+  it('another participant’s media_state is stored and subscribed to', () => {
+    const fake = fakeHandlerContext(ids.me);
+    handleMediaEvent({ message: 'media_state', participant: ids.alice, state: cameraOn }, fake.ctx);
+    expect(fake.actions).toEqual([mediaStateReceived({ participant: ids.alice, state: cameraOn, mine: false })]);
+    expect(fake.media.requestSubscription.mock.calls).toEqual([[ids.alice, 'camera']]);
+    expect(fake.media.unsubscribe.mock.calls).toEqual([[ids.alice, 'screen']]);
+  });
+
+  it('a shared screen is subscribed to; nothing published means no camera subscription', () => {
+    const fake = fakeHandlerContext(ids.me);
+    handleMediaEvent({ message: 'media_state', participant: ids.bob, state: { audio: false, video: false, screen: true, forceMuted: false } }, fake.ctx);
+    expect(fake.media.requestSubscription.mock.calls).toEqual([[ids.bob, 'screen']]);
+    expect(fake.media.unsubscribe).not.toHaveBeenCalled();
+  });
+
+  it('my own media_state is marked mine and never subscribed to', () => {
+    const fake = fakeHandlerContext(ids.me);
+    const state: MediaState = { audio: false, video: true, screen: true, forceMuted: true };
+    handleMediaEvent({ message: 'media_state', participant: ids.me, state }, fake.ctx);
+    expect(fake.actions).toEqual([mediaStateReceived({ participant: ids.me, state, mine: true })]);
+    expect(fake.media.requestSubscription).not.toHaveBeenCalled();
+    expect(fake.media.unsubscribe).not.toHaveBeenCalled();
+  });
+
+  it('muted switches my microphone off; speaker and bridge_reset reach slice and session', () => {
+    const fake = fakeHandlerContext(ids.me);
+    handleMediaEvent({ message: 'muted', by: ids.alice }, fake.ctx);
+    expect(fake.session.localMicForcedOff).toHaveBeenCalledOnce();
+    handleMediaEvent({ message: 'speaker', participant: ids.bob, speaking: true }, fake.ctx);
+    expect(fake.actions).toEqual([speakerChanged({ participant: ids.bob, speaking: true })]);
+    handleMediaEvent({ message: 'bridge_reset' }, fake.ctx);
+    expect(fake.session.bridgeReset).toHaveBeenCalledOnce();
+    expect(fake.effects()).toBe(3);
+  });
+
+  it('subscribed and error change nothing', () => {
+    const fake = fakeHandlerContext(ids.me);
+    handleMediaEvent({ message: 'subscribed', target: ids.alice, kind: 'camera' }, fake.ctx);
+    handleMediaEvent({ message: 'error', error: 'unknown_participant', text: 'no such participant' }, fake.ctx);
+    expect(fake.effects()).toBe(0);
+  });
+
+  it('ignores an SDP above the protocol’s bound', () => {
+    const fake = fakeHandlerContext(ids.me);
+    handleMediaEvent({ message: 'publish_answer', kind: 'camera', sdp: 'x'.repeat(32_001) }, fake.ctx);
+    handleMediaEvent({ message: 'subscribe_offer', target: ids.alice, kind: 'camera', sdp: 'x'.repeat(32_001) }, fake.ctx);
+    expect(fake.effects()).toBe(0);
+  });
+
+  const malformed: unknown[] = [
+    ...hostilePayloads,
+    { message: 'publish_answer', kind: 'camera', sdp: '' },
+    { message: 'publish_answer', kind: 'microphone', sdp },
+    { message: 'subscribe_offer', target: 'alice', kind: 'camera', sdp },
+    { message: 'candidate', kind: 'camera', candidate: { candidate: 'c', extra: true } },
+    { message: 'candidate', kind: 'camera', candidate: { candidate: 'c', sdpMLineIndex: 99 } },
+    { message: 'media_state', participant: ids.alice, state: { ...cameraOn, audio: 'on' } },
+    { message: 'media_state', participant: ids.alice },
+    { message: 'muted' },
+    { message: 'speaker', participant: ids.bob, speaking: 1 },
+  ];
+  it.each(malformed)('ignores a malformed payload without throwing: %j', (payload) => {
+    const fake = fakeHandlerContext(ids.me);
+    expect(() => handleMediaEvent(payload, fake.ctx)).not.toThrow();
+    expect(fake.effects()).toBe(0);
+  });
+});
