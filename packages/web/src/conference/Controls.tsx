@@ -18,7 +18,8 @@ export function Controls({ panel, onPanel }: { panel: Panel; onPanel: (panel: Pa
   const chatOpen = useAppSelector(selectChatOpen);
   const hasAudio = (session.media.cameraStream()?.getAudioTracks().length ?? 0) > 0;
   const hasVideo = (session.media.cameraStream()?.getVideoTracks().length ?? 0) > 0;
-  const screenSupported = typeof navigator.mediaDevices.getDisplayMedia === 'function';
+  // Browsers offer media devices only on secure pages (HTTPS or localhost).
+  const screenSupported = 'mediaDevices' in navigator && typeof navigator.mediaDevices.getDisplayMedia === 'function';
 
   const toggle = (next: Panel) => {
     const chosen = panel === next ? null : next;

@@ -34,6 +34,8 @@ export function Lobby(props: { roomName: string; defaultName: string; askPasswor
   const [audio, setAudio] = useState(true);
   const [video, setVideo] = useState(true);
   const [joining, setJoining] = useState(false);
+  /** Joining before the devices answered would enter without camera and microphone. */
+  const [devicesReady, setDevicesReady] = useState(false);
   /** The stream handed to the meeting must outlive the lobby. */
   const handedOver = useRef<MediaStream | null>(null);
 
@@ -41,6 +43,7 @@ export function Lobby(props: { roomName: string; defaultName: string; askPasswor
     const effect = { cancelled: false };
     const cancelled = () => effect.cancelled;
     let opened: MediaStream | null = null;
+    setDevicesReady(false);
     void openDevices(cameraId || undefined, microphoneId || undefined).then(async (result) => {
       opened = result.stream;
       if (cancelled()) {
@@ -50,6 +53,7 @@ export function Lobby(props: { roomName: string; defaultName: string; askPasswor
       setStream(result.stream);
       setProblems(result.problems);
       setDetail(result.detail);
+      setDevicesReady(true);
       const devices = await listDevices().catch(() => ({ cameras: [], microphones: [] }));
       if (cancelled()) return;
       setCameras(devices.cameras);
@@ -126,7 +130,7 @@ export function Lobby(props: { roomName: string; defaultName: string; askPasswor
               {props.error}
             </p>
           )}
-          <button type="submit" className="primary" disabled={joining || name.trim() === ''}>
+          <button type="submit" className="primary" disabled={joining || !devicesReady || name.trim() === ''}>
             {joining ? t('joining') : t('join')}
           </button>
         </form>
