@@ -10,6 +10,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const benchmarks = {
   signaling: 'bench/signaling.mjs',
   bridge: 'bench/bridge.mjs',
+  join: 'bench/join.mjs',
 };
 
 const usage = `usage: npm run bench -- <name> [options]
@@ -21,6 +22,10 @@ benchmarks:
                        --backends memory,redis --out FILE --profile; --help for all.
   bridge      time from request to a bridge whose Janus API answers, per launcher, against
               bare janus with the same config. Options: --runs N (15) --out FILE. Needs root.
+  join        ticket request → first decoded remote frame in Chromium, through Plenum (controller,
+              signaling, sandboxed bridge) against a page speaking the Janus API of a bare janus,
+              with the time split into phases. Options: --runs N (10) --warmup W (1)
+              --codec vp8|vp9|av1 --pause MS (1000) --out FILE. Needs root.
 `;
 
 const [name, ...args] = process.argv.slice(2);

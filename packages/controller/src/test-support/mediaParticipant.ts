@@ -24,8 +24,16 @@ export interface JoinOptions {
   ticket: string;
   /** Camera size; default 320×240 at 15 fps. Three simulcast layers need about 960×540 or more. */
   video?: { width?: number; height?: number; frameRate?: number };
-  /** Publish three layers, rids `l`, `m`, `h` at 1/4, 1/2 and full size. */
+  /** Publish three layers, rids `h`, `m`, `l` (in that order, as Janus expects) at full, 1/2 and 1/4 size. */
   simulcast?: boolean;
+  /** Open no camera or microphone and publish nothing: only subscribe to the others. */
+  receiveOnly?: boolean;
+  /** `device` (default): the (fake) microphone; `tone`: a steady 440 Hz tone instead, someone who keeps talking. */
+  audioSource?: 'device' | 'tone';
+  /** Microphone on at the start (default true); `setMicrophone` switches it later. */
+  microphone?: boolean;
+  /** Record when each step of the join and of each peer connection happened; see `timeline()`. */
+  timeline?: boolean;
   displayName?: string;
   /** Send `media/update_media_state` once the publication is answered (off: the controller derives it). */
   announceMediaState?: boolean;
@@ -58,10 +66,21 @@ export interface OutboundMediaStats {
   bytesSent: number;
   framesEncoded: number;
   /** One per simulcast layer (one without simulcast), smallest first. */
-  layers: { rid: string | null; frameWidth: number; frameHeight: number; bytesSent: number; framesEncoded: number; active: boolean }[];
+  layers: {
+    rid: string | null;
+    frameWidth: number;
+    frameHeight: number;
+    bytesSent: number;
+    framesEncoded: number;
+    active: boolean;
+    /** Why the encoder holds back: `none`, `bandwidth`, `cpu` or `other`. */
+    qualityLimitationReason: string | null;
+  }[];
   audioCodec: string | null;
   audioBytesSent: number;
   audioPacketsSent: number;
+  /** The sender's bandwidth estimate in bit/s (the selected candidate pair's), if known. */
+  availableOutgoingBitrate: number | null;
   connectionState: string;
 }
 
@@ -104,7 +123,30 @@ export interface MediaPageState {
   publisher: PeerInfo | null;
   subscriptions: Record<string, PeerInfo>;
   errors: { namespace: string; error: string; text: string }[];
+  /** What the camera delivers (getUserMedia's settings); null without a camera. */
+  camera: { width: number; height: number; frameRate: number } | null;
   outbox: { queued: number; delayedBursts: number };
+}
+
+/** Steps of a join and of a peer connection, each the first time it happened, in epoch ms. */
+export interface PeerTimeline {
+  subscribeSent?: number;
+  offerReceived?: number;
+  answerSent?: number;
+  subscribed?: number;
+  /** ICE connectivity established (before DTLS). */
+  iceConnected?: number;
+  /** ICE and DTLS done. */
+  connected?: number;
+  /** The first video frame was decoded (getStats polled every 5 ms). */
+  firstFrame?: number;
+}
+
+export interface MediaPageTimeline {
+  join: { joinCalled?: number; mediaOpened?: number; socketOpen?: number; joinSuccess?: number };
+  publisher: PeerTimeline | null;
+  /** By participant ID. */
+  subscriptions: Record<string, PeerTimeline>;
 }
 
 export interface SelfTestOptions {
@@ -135,6 +177,8 @@ interface MediaPageApi {
   leave(): Promise<{ closeCode: number | null }>;
   setMicrophone(on: boolean): void;
   setCamera(on: boolean): void;
+  setLayer(target: string, substream: 0 | 1 | 2): void;
+  timeline(): MediaPageTimeline;
   selfTest(options?: SelfTestOptions): Promise<SelfTestResult>;
 }
 
@@ -253,6 +297,12 @@ export interface MediaParticipant {
   log(): Promise<{ received: unknown[]; trace: Record<string, unknown>[] }>;
   setMicrophone(on: boolean): Promise<void>;
   setCamera(on: boolean): Promise<void>;
+  /** Asks for simulcast layer `substream` (0 low, 1 medium, 2 high) of `participantId`'s camera. */
+  setLayer(participantId: string, substream: 0 | 1 | 2): Promise<void>;
+  /** What the `timeline` join option recorded. */
+  timeline(): Promise<MediaPageTimeline>;
+  /** The payloads of the `media/speaker` events received so far, oldest first. */
+  speakerEvents(): Promise<{ participant: string; speaking: boolean }[]>;
   /** Polls `read` every 100 ms until `done`; the error names `what` and shows the page's state. */
   poll<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs?: number): Promise<T>;
   /** Sends `control/leave` (if still connected) and closes the tab. */
@@ -342,6 +392,17 @@ export async function openParticipant(context: BrowserContext, pageUrl: string, 
     log: () => mediaPageLog(page),
     setMicrophone: (on) => callMediaPage(page, 'setMicrophone', on),
     setCamera: (on) => callMediaPage(page, 'setCamera', on),
+    setLayer: (participantId, substream) => callMediaPage(page, 'setLayer', participantId, substream),
+    timeline: () => callMediaPage(page, 'timeline'),
+    async speakerEvents() {
+      const { received } = await mediaPageLog(page);
+      return received.flatMap((event) => {
+        const e = event as { namespace?: unknown; payload?: { message?: unknown; participant?: unknown; speaking?: unknown } };
+        const p = e.payload;
+        if (e.namespace !== 'media' || p?.message !== 'speaker' || typeof p.participant !== 'string' || typeof p.speaking !== 'boolean') return [];
+        return [{ participant: p.participant, speaking: p.speaking }];
+      });
+    },
     poll,
     async close() {
       if (page.isClosed()) return;

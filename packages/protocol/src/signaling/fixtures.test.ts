@@ -4,13 +4,15 @@ import { z } from 'zod';
 import { ChatCommand, ChatEvent, ChatJoinData, chatNamespace } from './chat.js';
 import { ControlCommand, ControlEvent, controlNamespace } from './control.js';
 import { CommandEnvelope, eventEnvelope } from './envelope.js';
+import { MediaCommand, MediaEvent, MediaJoinData, mediaNamespace } from './media.js';
 import { ModerationCommand, ModerationEvent, ModerationJoinData, moderationNamespace } from './moderation.js';
 
 /**
  * The golden frames in `packages/protocol/fixtures/signaling` (shared with the web client) must
  * match the schemas, and every command action and event message the schemas declare must have
  * at least one of them. Layout: `<namespace>/command.<action>[.<variant>].json`,
- * `<namespace>/event.<message>[.<variant>].json`, and `invalid/` with `index.json`.
+ * `<namespace>/event.<message>[.<variant>].json`, and frames the schemas must refuse in
+ * `invalid/` and `<namespace>/invalid/`, each folder with its `index.json`.
  */
 
 const fixturesDir = new URL('../../fixtures/signaling/', import.meta.url);
@@ -19,11 +21,14 @@ const namespaces = {
   [controlNamespace]: { command: ControlCommand, event: ControlEvent },
   [chatNamespace]: { command: ChatCommand, event: ChatEvent },
   [moderationNamespace]: { command: ModerationCommand, event: ModerationEvent },
+  [mediaNamespace]: { command: MediaCommand, event: MediaEvent },
 } as const satisfies Record<string, { command: z.ZodDiscriminatedUnion; event: z.ZodDiscriminatedUnion }>;
 type Namespace = keyof typeof namespaces;
 
-/** What each module contributes to `join_success.modules`. */
+/** What each module contributes to `join_success.modules`: always, or only where the controller runs it. */
 const joinData: Record<string, z.ZodType> = { [chatNamespace]: ChatJoinData, [moderationNamespace]: ModerationJoinData };
+/** `media` only when the controller runs conference bridges (not with `PLENUM_BRIDGE_LAUNCHER=none`). */
+const optionalJoinData: Record<string, z.ZodType> = { [mediaNamespace]: MediaJoinData };
 
 /** The schemas `invalid/index.json` may name, each applied the way the controller applies it. */
 const invalidSchemas = {
@@ -31,9 +36,11 @@ const invalidSchemas = {
   ControlCommand: { kind: 'command', namespace: controlNamespace },
   ChatCommand: { kind: 'command', namespace: chatNamespace },
   ModerationCommand: { kind: 'command', namespace: moderationNamespace },
+  MediaCommand: { kind: 'command', namespace: mediaNamespace },
   ControlEvent: { kind: 'event', namespace: controlNamespace },
   ChatEvent: { kind: 'event', namespace: chatNamespace },
   ModerationEvent: { kind: 'event', namespace: moderationNamespace },
+  MediaEvent: { kind: 'event', namespace: mediaNamespace },
 } as const satisfies Record<string, { kind: 'envelope' } | { kind: 'command' | 'event'; namespace: Namespace }>;
 
 const InvalidIndex = z.array(
@@ -81,7 +88,9 @@ function loadFixtures(): Fixture[] {
   const fixtures: Fixture[] = [];
   for (const namespace of Object.keys(namespaces) as Namespace[]) {
     const dir = new URL(`${namespace}/`, fixturesDir);
-    for (const file of readdirSync(dir).sort()) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const file = entry.name;
+      if (entry.isDirectory() && file === 'invalid') continue;
       const match = /^(command|event)\.([a-z_]+)(?:\.[a-z0-9_-]+)?\.json$/.exec(file);
       if (!match) throw new Error(`${namespace}/${file}: expected command.<action>[.<variant>].json or event.<message>[.<variant>].json`);
       const [, kind, name] = match as unknown as [string, 'command' | 'event', string];
@@ -94,7 +103,14 @@ function loadFixtures(): Fixture[] {
 const fixtures = loadFixtures();
 const commands = fixtures.filter((f) => f.kind === 'command');
 const events = fixtures.filter((f) => f.kind === 'event');
-const invalidIndex = InvalidIndex.parse(readJson(new URL('invalid/index.json', fixturesDir)));
+/** The folders of invalid frames: `invalid/`, and `<namespace>/invalid/` where a namespace has one. */
+const invalidDirs = [
+  'invalid/',
+  ...Object.keys(namespaces)
+    .map((namespace) => `${namespace}/invalid/`)
+    .filter((dir) => readdirSync(new URL(`${dir.split('/')[0]!}/`, fixturesDir)).includes('invalid')),
+];
+const invalidIndex = invalidDirs.flatMap((dir) => InvalidIndex.parse(readJson(new URL(`${dir}index.json`, fixturesDir))).map((entry) => ({ ...entry, dir })));
 
 describe('signaling fixtures', () => {
   it('has one folder per namespace, besides invalid/', () => {
@@ -127,10 +143,23 @@ describe('signaling fixtures', () => {
       it('carries join data of every module that matches the module’s schema', () => {
         const { payload } = Frame.parse(frame);
         const modules = z.record(z.string(), z.unknown()).parse(payload.modules);
-        expect(Object.keys(modules).sort()).toEqual(Object.keys(joinData).sort());
-        for (const [module, schema] of Object.entries(joinData)) expect(schema.parse(modules[module])).toEqual(modules[module]);
+        const optional = Object.keys(modules).filter((module) => !(module in joinData));
+        expect(Object.keys(modules).filter((module) => module in joinData).sort()).toEqual(Object.keys(joinData).sort());
+        for (const module of optional) expect(Object.keys(optionalJoinData)).toContain(module);
+        for (const [module, schema] of Object.entries({ ...joinData, ...optionalJoinData })) {
+          if (module in modules) expect(schema.parse(modules[module])).toEqual(modules[module]);
+        }
       });
     }
+  });
+
+  it('has a join_success with the join data of each module that is not always there', () => {
+    const carried = new Set(
+      events
+        .filter((f) => f.name === 'join_success')
+        .flatMap((f) => Object.keys(z.record(z.string(), z.unknown()).parse(Frame.parse(f.frame).payload.modules))),
+    );
+    for (const module of Object.keys(optionalJoinData)) expect(carried).toContain(module);
   });
 
   describe.each(Object.keys(namespaces) as Namespace[])('namespace %s', (namespace) => {
@@ -150,17 +179,17 @@ describe('signaling fixtures', () => {
   });
 
   describe('invalid frames', () => {
-    it('are each listed once in invalid/index.json, and the index names only existing files', () => {
-      const files = readdirSync(new URL('invalid/', fixturesDir))
+    it.each(invalidDirs)('are each listed once in %sindex.json, and the index names only existing files', (dir) => {
+      const files = readdirSync(new URL(dir, fixturesDir))
         .filter((file) => file !== 'index.json')
         .sort();
-      const listed = invalidIndex.map((entry) => entry.file);
+      const listed = invalidIndex.filter((entry) => entry.dir === dir).map((entry) => entry.file);
       expect(new Set(listed).size).toBe(listed.length);
       expect([...listed].sort()).toEqual(files);
     });
 
-    it.each(invalidIndex)('$file is refused by $schema', ({ file, schema }) => {
-      const frame = readJson(new URL(`invalid/${file}`, fixturesDir));
+    it.each(invalidIndex)('$dir$file is refused by $schema', ({ dir, file, schema }) => {
+      const frame = readJson(new URL(`${dir}${file}`, fixturesDir));
       const target = invalidSchemas[schema];
       switch (target.kind) {
         case 'envelope':

@@ -75,8 +75,8 @@ describe('the media test page in Chromium', () => {
       // (ICE may still pair the other side's non-loopback socket with it, seen as peer-reflexive.)
       const { sender, receiver } = result.localAddresses;
       expect([sender, receiver].some((a) => a !== null && loopback.test(a)), `${sender} / ${receiver}`).toBe(true);
-      // A simulcast publication offers the three layers, low to high.
-      expect(result.simulcastLine).toBe('send l;m;h');
+      // A simulcast publication offers the three layers, high to low (the order Janus expects).
+      expect(result.simulcastLine).toBe('send h;m;l');
       expect(errors).toEqual([]);
     } catch (error) {
       const log = await mediaPageLog(page);
@@ -436,7 +436,7 @@ describe('the media page against a fake controller and bridge', () => {
     const alice = await open('alice', { simulcast: true, video: { width: 1280, height: 720, frameRate: 15 } });
     await alice.id();
     await alice.poll('the publication', () => alice.state(), (s) => s.publisher?.connectionState === 'connected', 5000);
-    expect(controller.published.get('alice')).toMatch(/^a=simulcast:send l;m;h\r?$/m);
+    expect(controller.published.get('alice')).toMatch(/^a=simulcast:send h;m;l\r?$/m);
     // A browser as bridge takes only the first layer; Janus takes all three.
     const stats = await alice.stats();
     expect(stats.outbound?.layers.map((l) => l.rid).sort()).toEqual(['h', 'l', 'm']);

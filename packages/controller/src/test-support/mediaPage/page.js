@@ -4,15 +4,18 @@
 // does (commands sent, peer connection states, failures) goes to `window.plenumTrace`.
 // User-visible strings are set with textContent only (the server sends Trusted Types in its CSP).
 
-/* global window, document, RTCPeerConnection, MediaStream */
+/* global window, document, RTCPeerConnection, MediaStream, AudioContext */
 
 const kind = 'camera';
 const defaultVideo = { width: 320, height: 240, frameRate: 15 };
-/** Low to high: substream 0, 1, 2 at the bridge. */
+/**
+ * High to low: Janus takes the first rid of `a=simulcast` as the highest layer (substream 2)
+ * and the last as the lowest (substream 0), whatever the rids are called.
+ */
 const simulcastEncodings = [
-  { rid: 'l', scaleResolutionDownBy: 4 },
-  { rid: 'm', scaleResolutionDownBy: 2 },
   { rid: 'h', scaleResolutionDownBy: 1 },
+  { rid: 'm', scaleResolutionDownBy: 2 },
+  { rid: 'l', scaleResolutionDownBy: 4 },
 ];
 /** Below the controller's defaults (burst 30, 10 per second), so trickling never hits the limit. */
 const defaultSendRate = { burst: 25, perSecond: 9 };
@@ -65,6 +68,18 @@ const s = {
 const tiles = new Map();
 
 const outbox = { queue: [], tokens: 0, burst: 0, perSecond: 1, last: 0, timer: null, delayed: 0 };
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable with Node's on the same machine. */
+function now() {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Join timeline (option `timeline`): the first time each step happened, in epoch ms. */
+const joinMarks = {};
+
+function mark(marks, name) {
+  if (s.options?.timeline && marks[name] === undefined) marks[name] = now();
+}
 
 function note(what, detail = {}) {
   trace.push({ t: Math.round(performance.now()), what, ...detail });
@@ -167,6 +182,7 @@ function finishJoin(error, value) {
 function onControl(p) {
   switch (p.message) {
     case 'join_success': {
+      mark(joinMarks, 'joinSuccess');
       s.id = p.id;
       s.role = p.role;
       s.displayName = p.displayName;
@@ -234,7 +250,10 @@ function onMedia(p) {
       break;
     case 'subscribed': {
       const sub = s.subs.get(p.target);
-      if (sub && p.kind === kind) sub.status = 'subscribed';
+      if (sub && p.kind === kind) {
+        sub.status = 'subscribed';
+        mark(sub.marks, 'subscribed');
+      }
       break;
     }
     case 'candidate':
@@ -320,6 +339,8 @@ function newPeer(role, target) {
     requested: false,
     /** Where local candidates go: to the controller, or (self test) to the other peer. */
     sink: sendCandidate,
+    /** Timeline of this peer connection (option `timeline`), epoch ms. */
+    marks: {},
   };
 }
 
@@ -332,6 +353,10 @@ function openPc(peer) {
   const current = () => peer.pc === pc && !peer.closed;
   pc.addEventListener('connectionstatechange', () => {
     note('connection state', { role: peer.role, target: peer.target, state: pc.connectionState });
+    if (current() && pc.connectionState === 'connected') mark(peer.marks, 'connected');
+  });
+  pc.addEventListener('iceconnectionstatechange', () => {
+    if (current() && (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed')) mark(peer.marks, 'iceConnected');
   });
   pc.addEventListener('icecandidate', (event) => {
     if (!current()) return;
@@ -501,6 +526,7 @@ function subscribe(target) {
   sub.requested = true;
   sub.status = 'requested';
   sub.offers = 0;
+  mark(sub.marks, 'subscribeSent');
   send('media', { action: 'subscribe', target, kind });
 }
 
@@ -524,6 +550,7 @@ function fingerprint(sdp) {
 
 function onSubscribeOffer(target, sdp) {
   const sub = subscription(target);
+  mark(sub.marks, 'offerReceived');
   sub.offers += 1;
   sub.offerSeq += 1;
   const seq = sub.offerSeq;
@@ -550,6 +577,8 @@ async function answerOffer(sub, sdp, seq) {
   await pc.setLocalDescription(answer);
   if (sub.closed || sub.pc !== pc) return;
   send('media', { action: 'subscribe_answer', target: sub.target, kind, sdp: pc.localDescription.sdp });
+  mark(sub.marks, 'answerSent');
+  if (s.options.timeline) watchFirstFrame(sub, pc);
   if (sub.status === 'answering') sub.status = 'answered';
   localReady(sub);
 }
@@ -641,6 +670,23 @@ async function inboundStats(pc) {
   return out;
 }
 
+/**
+ * Marks `firstFrame` on `peer` once `pc` has decoded a video frame (option `timeline`). Polls
+ * getStats every 5 ms, which bounds the error of the mark, for at most 30 s.
+ */
+function watchFirstFrame(peer, pc) {
+  const started = now();
+  const check = async () => {
+    if (peer.closed || peer.pc !== pc || peer.marks.firstFrame !== undefined) return;
+    if ((await inboundStats(pc)).framesDecoded > 0) {
+      mark(peer.marks, 'firstFrame');
+      return;
+    }
+    if (now() - started < 30_000) setTimeout(() => void check(), 5);
+  };
+  void check();
+}
+
 async function outboundStats(pc) {
   const report = await pc.getStats();
   const out = {
@@ -651,9 +697,13 @@ async function outboundStats(pc) {
     audioCodec: null,
     audioBytesSent: 0,
     audioPacketsSent: 0,
+    availableOutgoingBitrate: null,
     connectionState: pc.connectionState,
   };
   for (const entry of report.values()) {
+    if (entry.type === 'candidate-pair' && entry.nominated && entry.availableOutgoingBitrate !== undefined) {
+      out.availableOutgoingBitrate = entry.availableOutgoingBitrate;
+    }
     if (entry.type !== 'outbound-rtp') continue;
     const codec = entry.codecId ? (report.get(entry.codecId)?.mimeType ?? null) : null;
     if (entry.kind === 'video') {
@@ -667,6 +717,7 @@ async function outboundStats(pc) {
         bytesSent: entry.bytesSent ?? 0,
         framesEncoded: entry.framesEncoded ?? 0,
         active: entry.active ?? true,
+        qualityLimitationReason: entry.qualityLimitationReason ?? null,
       });
     } else if (entry.kind === 'audio') {
       out.audioCodec ??= codec;
@@ -689,6 +740,27 @@ async function openCamera(video) {
   });
 }
 
+/**
+ * Replaces the microphone of `stream` with a steady 440 Hz tone from Web Audio. The fake
+ * microphone only beeps briefly twice a second, which averages too quiet for the bridge's
+ * active-speaker detection; a tone is a participant who keeps talking.
+ */
+function useToneAsMicrophone(stream) {
+  const context = new AudioContext();
+  const oscillator = context.createOscillator();
+  oscillator.frequency.value = 440;
+  const gain = context.createGain();
+  gain.gain.value = 0.5;
+  const destination = context.createMediaStreamDestination();
+  oscillator.connect(gain).connect(destination);
+  oscillator.start();
+  for (const track of stream.getAudioTracks()) {
+    track.stop();
+    stream.removeTrack(track);
+  }
+  stream.addTrack(destination.stream.getAudioTracks()[0]);
+}
+
 function showSelf(stream) {
   selfVideo.srcObject = stream;
   selfVideo.play().catch((error) => note('play failed', { id: 'self', error: errorText(error) }));
@@ -699,6 +771,10 @@ async function join(options) {
   if (typeof options?.wsUrl !== 'string' || typeof options.ticket !== 'string') throw new Error('join() needs wsUrl and ticket');
   s.options = {
     simulcast: false,
+    receiveOnly: false,
+    timeline: false,
+    audioSource: 'device',
+    microphone: true,
     announceMediaState: false,
     candidateAddressPrefixes: null,
     timeoutMs: 10_000,
@@ -706,9 +782,19 @@ async function join(options) {
     video: { ...defaultVideo, ...options.video },
     sendRate: { ...defaultSendRate, ...options.sendRate },
   };
-  setStatus('opening camera and microphone');
-  s.stream = await openCamera(s.options.video);
-  showSelf(s.stream);
+  mark(joinMarks, 'joinCalled');
+  if (!s.options.receiveOnly) {
+    setStatus('opening camera and microphone');
+    s.stream = await openCamera(s.options.video);
+    if (s.options.audioSource === 'tone') useToneAsMicrophone(s.stream);
+    s.micOn = Boolean(s.options.microphone);
+    for (const track of s.stream.getAudioTracks()) track.enabled = s.micOn;
+    showSelf(s.stream);
+    mark(joinMarks, 'mediaOpened');
+  } else {
+    s.micOn = false;
+    s.camOn = false;
+  }
   outbox.burst = s.options.sendRate.burst;
   outbox.perSecond = s.options.sendRate.perSecond;
   outbox.tokens = outbox.burst;
@@ -731,6 +817,7 @@ async function join(options) {
     };
   });
   ws.addEventListener('open', () => {
+    mark(joinMarks, 'socketOpen');
     note('socket open', { protocol: ws.protocol });
     setStatus('joining');
     const command = { action: 'join' };
@@ -741,6 +828,11 @@ async function join(options) {
   ws.addEventListener('close', onClose);
   ws.addEventListener('error', () => note('socket error'));
   return joined;
+}
+
+function cameraSettings() {
+  const settings = s.stream?.getVideoTracks()[0]?.getSettings();
+  return settings ? { width: settings.width ?? 0, height: settings.height ?? 0, frameRate: settings.frameRate ?? 0 } : null;
 }
 
 function peerInfo(peer) {
@@ -778,6 +870,8 @@ function state() {
     publisher: peerInfo(s.publisher),
     subscriptions: Object.fromEntries([...s.subs].map(([target, sub]) => [target, peerInfo(sub)])),
     errors: s.errors.slice(),
+    /** What the camera delivers (getUserMedia's settings); null without a camera. */
+    camera: cameraSettings(),
     outbox: { queued: outbox.queue.length, delayedBursts: outbox.delayed },
   };
 }
@@ -810,6 +904,20 @@ function setMicrophone(on) {
   if (s.micOn) s.mutedBy = null;
   for (const track of s.stream?.getAudioTracks() ?? []) track.enabled = s.micOn;
   sendMediaState();
+}
+
+/** Asks the bridge for simulcast layer `substream` (0 low, 1 medium, 2 high) of `target`'s camera. */
+function setLayer(target, substream) {
+  send('media', { action: 'configure_subscription', target, kind, substream });
+}
+
+/** What option `timeline` recorded: the join's steps and each peer connection's, in epoch ms. */
+function timeline() {
+  return {
+    join: { ...joinMarks },
+    publisher: s.publisher ? { ...s.publisher.marks } : null,
+    subscriptions: Object.fromEntries([...s.subs].map(([target, sub]) => [target, { ...sub.marks }])),
+  };
 }
 
 function setCamera(on) {
@@ -917,5 +1025,5 @@ async function selectedLocalAddress(pc) {
   return null;
 }
 
-window.plenum = { join, state, stats, leave, setMicrophone, setCamera, selfTest };
+window.plenum = { join, state, stats, leave, setMicrophone, setCamera, setLayer, timeline, selfTest };
 setStatus('ready');

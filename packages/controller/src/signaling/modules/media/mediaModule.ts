@@ -133,7 +133,7 @@ class MediaInstance implements ModuleInstance {
     const handle = await (await this.#janusSession()).attach(videoroom, { opaqueId: feedId(ctx.participant.id, kind) });
     this.#publications.set(kind, handle);
     handle.on('trickle', (candidate) => ctx.send({ message: 'candidate', kind, candidate: fromJanusCandidate(candidate) }));
-    handle.on('event', (event) => this.#onPublisherEvent(event.data));
+    handle.on('event', (event) => this.#onPublisherEvent(feedId(ctx.participant.id, kind), event.data));
     await handle.message({ request: 'join', ptype: 'publisher', room: bridge.room, id: feedId(ctx.participant.id, kind), display: ctx.participant.id });
     const answer = await handle.message({ request: 'configure', audio, video }, { type: 'offer', sdp });
     if (!answer.jsep) throw new Error('the bridge sent no answer to the offer');
@@ -168,10 +168,12 @@ class MediaInstance implements ModuleInstance {
     ctx.send({ message: 'subscribe_offer', target, kind, sdp: answer.jsep.sdp });
   }
 
-  /** Forwards the bridge's audio-level verdicts as active-speaker events. */
-  #onPublisherEvent(data: Record<string, unknown>): void {
+  /** Forwards the bridge's audio-level verdicts about this publication (`feed`) as active-speaker events. */
+  #onPublisherEvent(feed: string, data: Record<string, unknown>): void {
     const talking = data.videoroom;
     if (talking !== 'talking' && talking !== 'stopped-talking') return;
+    // Janus tells every publisher in the room who talks: only the verdict about this feed is ours.
+    if (data.id !== feed) return;
     void this.#ctx.publishEvent({ to: 'room' }, { message: 'speaker', participant: this.#ctx.participant.id, speaking: talking === 'talking' });
   }
 
