@@ -46,7 +46,16 @@ export class ConferenceSession {
   #reconnectAttempt = 0;
   #ending: EndReason | null = null;
   #stopped = false;
+  #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #onUserLoaded = (user: User) => this.#sendToken(user.access_token);
+  readonly #onOffline = () => this.#connection?.abandon();
+  /** Back online: try now rather than at the end of the back-off. */
+  readonly #onOnline = () => {
+    if (this.#reconnectTimer === null) return;
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = null;
+    void this.#connect();
+  };
 
   constructor(
     private readonly dispatch: AppDispatch,
@@ -64,6 +73,8 @@ export class ConferenceSession {
     this.media.setCamera(stream);
     if (this.entry.kind === 'user') auth().events.addUserLoaded(this.#onUserLoaded);
     this.#qualityTimer = setInterval(() => void this.#measure(), qualityIntervalMs);
+    window.addEventListener('offline', this.#onOffline);
+    window.addEventListener('online', this.#onOnline);
     await this.#connect();
   }
 
@@ -115,6 +126,9 @@ export class ConferenceSession {
     if (this.entry.kind === 'user') auth().events.removeUserLoaded(this.#onUserLoaded);
     if (this.#qualityTimer !== null) clearInterval(this.#qualityTimer);
     if (this.#guestTimer !== null) clearTimeout(this.#guestTimer);
+    if (this.#reconnectTimer !== null) clearTimeout(this.#reconnectTimer);
+    window.removeEventListener('offline', this.#onOffline);
+    window.removeEventListener('online', this.#onOnline);
     this.#connection?.close();
     this.#connection = null;
     this.media.close();
@@ -174,7 +188,10 @@ export class ConferenceSession {
     this.dispatch(reconnecting());
     const delay = Math.min(maxReconnectDelayMs, 500 * 2 ** this.#reconnectAttempt);
     this.#reconnectAttempt += 1;
-    setTimeout(() => void this.#connect(), delay);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      void this.#connect();
+    }, delay);
   }
 
   #finish(reason: EndReason, error?: string): void {

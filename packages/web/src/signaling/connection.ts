@@ -37,8 +37,11 @@ export class SignalingConnection {
   #tokens = rate.burst;
   #last = performance.now();
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #abandoned = false;
+  readonly #handlers: ConnectionHandlers;
 
   constructor(ticket: string, handlers: ConnectionHandlers) {
+    this.#handlers = handlers;
     const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
     this.#ws = new WebSocket(`${scheme}://${window.location.host}/v1/signaling`, [signalingSubprotocol, `${ticketSubprotocolPrefix}${ticket}`]);
     this.#ws.addEventListener('open', () => {
@@ -46,6 +49,7 @@ export class SignalingConnection {
       this.#pump();
     });
     this.#ws.addEventListener('message', (message: MessageEvent<unknown>) => {
+      if (this.#abandoned) return;
       if (typeof message.data !== 'string' || message.data.length > maxFrameBytes) return;
       let data: unknown;
       try {
@@ -57,9 +61,8 @@ export class SignalingConnection {
       if (event.success) handlers.onEvent(event.data);
     });
     this.#ws.addEventListener('close', (event) => {
-      if (this.#timer !== null) clearTimeout(this.#timer);
-      this.#queue.length = 0;
-      handlers.onClose(event.code, event.reason);
+      this.#stopSending();
+      if (!this.#abandoned) handlers.onClose(event.code, event.reason);
     });
   }
 
@@ -75,6 +78,24 @@ export class SignalingConnection {
 
   close(): void {
     this.#ws.close(1000);
+  }
+
+  /**
+   * The network is gone: a dead TCP connection may take minutes to report its end, so treat
+   * the socket as closed now (1006) and let the owner reconnect.
+   */
+  abandon(): void {
+    if (this.#abandoned) return;
+    this.#abandoned = true;
+    this.#stopSending();
+    this.#ws.close();
+    this.#handlers.onClose(1006, 'connection lost');
+  }
+
+  #stopSending(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#queue.length = 0;
   }
 
   #pump(): void {
