@@ -2,11 +2,11 @@ import type { IceCandidate, MediaCommand, MediaKind, ParticipantId } from '@plen
 import { Peer } from './peer.js';
 import { rateLink, type Counters, type LinkStats } from './quality.js';
 
-/** Low to high: substreams 0, 1, 2 at the bridge. */
+/** High to low: Janus takes the first encoding as the top layer (substream 2), the last as substream 0. */
 const simulcastEncodings: RTCRtpEncodingParameters[] = [
-  { rid: 'l', scaleResolutionDownBy: 4 },
-  { rid: 'm', scaleResolutionDownBy: 2 },
   { rid: 'h', scaleResolutionDownBy: 1 },
+  { rid: 'm', scaleResolutionDownBy: 2 },
+  { rid: 'l', scaleResolutionDownBy: 4 },
 ];
 /** Below this width three layers cost more encoder time than they save anyone bandwidth. */
 const minSimulcastWidth = 640;
