@@ -198,6 +198,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       brokerUrl: config.amqpUrl,
       graceMs: config.bridge.graceMs,
       poolSize: config.bridge.poolSize,
+      keepaliveMs: config.bridge.keepaliveMs,
       hasParticipants: async (roomId) => (await new RoomState(store, roomId).participants()).length > 0,
       log: app.log,
     }),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { VideoCodec } from '@plenum/protocol';
 import type { FastifyBaseLogger } from 'fastify';
+import { BridgeKeepalive } from './bridgeKeepalive.js';
 import { ConferenceBridge } from './conferenceBridge.js';
 import type { Bridge, BridgeLauncher } from './launcher.js';
 
@@ -12,24 +13,39 @@ export interface BridgeRegistryOptions {
   graceMs: number;
   /** Started, unassigned bridges kept ready so that a conference need not wait. Default 0. */
   poolSize?: number;
+  /**
+   * Interval of the keepalive probes through each bridge's API transport, ms; two unanswered
+   * in a row and the bridge counts as hung and is replaced. Default 5000; 0 switches them off.
+   */
+  keepaliveMs?: number;
   /** Whether the conference still has participants (on any controller). */
   hasParticipants: (roomId: string) => Promise<boolean>;
   log: FastifyBaseLogger;
 }
 
-type ResetListener = () => void;
+/** What the registry reports about its bridges (the router keeps the shared claims in step). */
+export interface BridgeLifecycleObserver {
+  /** The conference's bridge died or hung and was replaced by `fresh` (undefined: no replacement could start). */
+  replaced(roomId: string, deadBridgeId: string, fresh: ConferenceBridge | undefined): Promise<void>;
+  /** The conference's bridge was stopped (grace period over, meeting ended, shutdown); awaited by `stop`. */
+  stopped(roomId: string, bridgeId: string): Promise<void>;
+}
 
 /**
  * This controller's conference bridges: started when a conference first needs media, stopped
  * (and wiped) when the conference has been empty for the grace period or ends, replaced when
- * the bridge dies — whereupon the conference's participants are told to publish and subscribe
- * again.
+ * the bridge dies or stops answering keepalives. Which controller runs a conference's bridge
+ * is decided by the router (`BridgeRouter`), which asks this registry only for the
+ * conferences it owns.
  */
 export class BridgeRegistry {
   readonly #options: BridgeRegistryOptions;
   readonly #bridges = new Map<string, Promise<ConferenceBridge>>();
-  readonly #resetListeners = new Map<string, Set<ResetListener>>();
+  /** The started ones of `#bridges`, for synchronous lookups. */
+  readonly #ready = new Map<string, ConferenceBridge>();
+  readonly #keepalives = new Map<ConferenceBridge, BridgeKeepalive>();
   readonly #watchers = new Map<string, NodeJS.Timeout>();
+  #observer: BridgeLifecycleObserver | undefined;
   /** Warm bridges, each used by at most one conference and never again. */
   readonly #pool: { bridge: Bridge; apiSecret: string }[] = [];
   /** Pool launches under way; `close()` waits for them so that none is left running. */
@@ -45,6 +61,11 @@ export class BridgeRegistry {
   /** False when the launcher cannot start bridges at all (media switched off). */
   get enabled(): boolean {
     return this.#options.launcher.kind !== 'none';
+  }
+
+  /** Sets the one observer of replacements and stops. */
+  observe(observer: BridgeLifecycleObserver): void {
+    this.#observer = observer;
   }
 
   /** Starts filling the warm pool, if one is configured. */
@@ -67,37 +88,57 @@ export class BridgeRegistry {
     if (this.#closed) return Promise.reject(new Error('bridge registry is closed'));
     let bridge = this.#bridges.get(roomId);
     if (!bridge) {
-      bridge = this.#start(roomId, codec);
-      this.#bridges.set(roomId, bridge);
-      bridge.catch((error: unknown) => {
-        this.#bridges.delete(roomId);
-        this.#options.log.error({ err: error, roomId }, 'could not start the conference bridge');
-      });
+      const starting = this.#start(roomId, codec);
+      bridge = starting;
+      this.#bridges.set(roomId, starting);
+      starting.then(
+        (conference) => {
+          // Unless it was stopped while starting (then `stop` closes it).
+          if (this.#bridges.get(roomId) !== starting) return;
+          this.#ready.set(roomId, conference);
+          this.#watch(roomId);
+        },
+        (error: unknown) => {
+          if (this.#bridges.get(roomId) === starting) this.#bridges.delete(roomId);
+          this.#options.log.error({ err: error, roomId }, 'could not start the conference bridge');
+        },
+      );
     }
     return bridge;
   }
 
-  /** Calls `listener` whenever the conference's bridge is replaced. Returns an unsubscribe function. */
-  onReset(roomId: string, listener: ResetListener): () => void {
-    let listeners = this.#resetListeners.get(roomId);
-    if (!listeners) {
-      listeners = new Set();
-      this.#resetListeners.set(roomId, listeners);
-    }
-    listeners.add(listener);
-    return () => listeners.delete(listener);
+  /** The conference's bridge if it runs or is starting here; never starts one. */
+  find(roomId: string): Promise<ConferenceBridge> | undefined {
+    return this.#bridges.get(roomId);
   }
 
-  /** Stops the conference's bridge now (the meeting ended). */
+  /** The conference's bridge if it runs here and has started. */
+  local(roomId: string): ConferenceBridge | undefined {
+    return this.#ready.get(roomId);
+  }
+
+  /** Conferences whose bridge runs (or is starting) here. */
+  get rooms(): string[] {
+    return [...this.#bridges.keys()];
+  }
+
+  /** Stops the conference's bridge now (the meeting ended, or another controller owns it). */
   async stop(roomId: string): Promise<void> {
     const bridge = this.#bridges.get(roomId);
     this.#bridges.delete(roomId);
+    this.#ready.delete(roomId);
     const watcher = this.#watchers.get(roomId);
     if (watcher) clearInterval(watcher);
     this.#watchers.delete(roomId);
     if (!bridge) return;
     const stopping = bridge.then(
-      (conference) => conference.close(),
+      async (conference) => {
+        this.#keepalives.get(conference)?.stop();
+        this.#keepalives.delete(conference);
+        await conference.close();
+        this.#options.log.info({ roomId, bridge: conference.bridge.id }, 'bridge stopped');
+        await this.#observer?.stopped(roomId, conference.bridge.id);
+      },
       () => undefined,
     );
     this.#stopping.add(stopping);
@@ -149,10 +190,33 @@ export class BridgeRegistry {
   async #start(roomId: string, codec: VideoCodec): Promise<ConferenceBridge> {
     const pooled = this.#pool.shift();
     this.#refill();
-    const { bridge, apiSecret } = pooled ?? (await this.#launch());
     let conference: ConferenceBridge;
     try {
-      conference = await ConferenceBridge.open(bridge, {
+      conference = await this.#open(roomId, codec, pooled ?? (await this.#launch()));
+    } catch (error) {
+      // A warm bridge may have gone bad while it waited: a fresh one gets a second chance.
+      if (!pooled) throw error;
+      this.#options.log.warn({ err: error, roomId }, 'a pooled bridge failed; starting a fresh one');
+      conference = await this.#open(roomId, codec, await this.#launch());
+    }
+    const { bridge } = conference;
+    this.#options.log.info({ roomId, bridge: bridge.id, address: bridge.mediaAddress }, 'bridge started');
+    bridge.onExit((code, signal) => void this.#replace(roomId, codec, conference, `exit ${String(code ?? signal)}`));
+    const keepaliveMs = this.#options.keepaliveMs ?? 5000;
+    if (keepaliveMs > 0) {
+      const keepalive = new BridgeKeepalive({
+        intervalMs: keepaliveMs,
+        probe: (timeoutMs) => conference.probe(timeoutMs),
+        onHung: (error) => void this.#replace(roomId, codec, conference, `hung: ${error.message}`),
+      });
+      this.#keepalives.set(conference, keepalive);
+    }
+    return conference;
+  }
+
+  async #open(roomId: string, codec: VideoCodec, { bridge, apiSecret }: { bridge: Bridge; apiSecret: string }): Promise<ConferenceBridge> {
+    try {
+      return await ConferenceBridge.open(bridge, {
         room: roomId,
         codec,
         apiSecret,
@@ -163,24 +227,30 @@ export class BridgeRegistry {
       await bridge.close();
       throw error;
     }
-    this.#options.log.info({ roomId, bridge: bridge.id, address: bridge.mediaAddress }, 'bridge started');
-    bridge.onExit((code, signal) => void this.#replace(roomId, codec, conference, `exit ${String(code ?? signal)}`));
-    this.#watch(roomId);
-    return conference;
   }
 
-  /** A bridge that died is replaced at once, and its conference told to reconnect. */
+  /** A bridge that died or hung is replaced at once; the router tells the conference to reconnect. */
   async #replace(roomId: string, codec: VideoCodec, dead: ConferenceBridge, why: string): Promise<void> {
+    this.#keepalives.get(dead)?.stop();
+    this.#keepalives.delete(dead);
+    // Only the conference's current bridge is replaced, once (exit and keepalive may both report it).
+    if (dead.closed || this.#ready.get(roomId) !== dead) return;
     this.#options.log.warn({ roomId, bridge: dead.bridge.id, why }, 'bridge died; replacing it');
-    if ((await this.#bridges.get(roomId)?.catch(() => undefined)) === dead) this.#bridges.delete(roomId);
-    await dead.close().catch(() => undefined);
-    if (this.#closed) return;
-    try {
-      await this.get(roomId, codec);
-    } catch (error) {
-      this.#options.log.error({ err: error, roomId }, 'could not replace the bridge');
+    this.#bridges.delete(roomId);
+    this.#ready.delete(roomId);
+    // The dead one is torn down while the new one starts: a hung process may take seconds to kill.
+    const teardown = dead.close().catch(() => undefined);
+    this.#stopping.add(teardown);
+    void teardown.finally(() => this.#stopping.delete(teardown));
+    let fresh: ConferenceBridge | undefined;
+    if (!this.#closed) {
+      try {
+        fresh = await this.get(roomId, codec);
+      } catch (error) {
+        this.#options.log.error({ err: error, roomId }, 'could not replace the bridge');
+      }
     }
-    for (const listener of this.#resetListeners.get(roomId) ?? []) listener();
+    await this.#observer?.replaced(roomId, dead.bridge.id, fresh);
   }
 
   /** Stops the bridge once the conference has been empty for the grace period. */
@@ -197,7 +267,6 @@ export class BridgeRegistry {
           emptySince ??= Date.now();
           if (Date.now() - emptySince < this.#options.graceMs) return;
           this.#options.log.info({ roomId }, 'conference empty; stopping its bridge');
-          this.#resetListeners.delete(roomId);
           await this.stop(roomId);
         },
         (error: unknown) => this.#options.log.warn({ err: error, roomId }, 'bridge watcher failed'),

@@ -23,12 +23,31 @@ export interface BridgeBrokerAccount {
 
 const ctl = (...args: string[]) => run('rabbitmqctl', ['-q', ...args], { timeout: 15_000 });
 
-export async function createBridgeAccount(bridgeId: string, amqpUrl: string): Promise<BridgeBrokerAccount> {
+/** The names of a bridge's RabbitMQ account and queues. */
+export function bridgeAccountNames(bridgeId: string): { username: string; toJanus: string; fromJanus: string } {
   const username = `plenum-bridge-${bridgeId}`;
+  return { username, toJanus: `${username}-to`, fromJanus: `${username}-from` };
+}
+
+/** The virtual host an AMQP URL names (`/` when it names none). */
+export function amqpVhost(amqpUrl: string): string {
+  return decodeURIComponent(new URL(amqpUrl).pathname.slice(1)) || '/';
+}
+
+/**
+ * Deletes a bridge's account and queues with `rabbitmqctl`, without an AMQP connection: for
+ * bridges whose owner died (see `sweepStaleBridges`). What does not exist is skipped.
+ */
+export async function deleteBridgeAccount(bridgeId: string, vhost: string): Promise<void> {
+  const { username, toJanus, fromJanus } = bridgeAccountNames(bridgeId);
+  await ctl('delete_user', username).catch(() => undefined);
+  for (const queue of [toJanus, fromJanus]) await ctl('delete_queue', '-p', vhost, queue).catch(() => undefined);
+}
+
+export async function createBridgeAccount(bridgeId: string, amqpUrl: string): Promise<BridgeBrokerAccount> {
+  const { username, toJanus, fromJanus } = bridgeAccountNames(bridgeId);
   const password = randomToken(24);
-  const toJanus = `${username}-to`;
-  const fromJanus = `${username}-from`;
-  const vhost = decodeURIComponent(new URL(amqpUrl).pathname.slice(1)) || '/';
+  const vhost = amqpVhost(amqpUrl);
   const escape = (name: string) => name.replace(/[.-]/g, (c) => `\\${c}`);
   await ctl('add_user', username, password);
   try {

@@ -81,6 +81,15 @@ export class ConferenceBridge {
     await this.#admin.request({ request: 'moderate', room: this.room, id: publisherId, mid, mute });
   }
 
+  /**
+   * One keepalive probe through the bridge's API transport (RabbitMQ or WebSocket): a round
+   * trip through Janus's core and the videoroom plugin, which also checks the conference's room.
+   */
+  async probe(timeoutMs: number): Promise<void> {
+    const answer = await this.#admin.request({ request: 'exists', room: this.room }, { timeoutMs });
+    if (answer.exists !== true) throw new Error(`the bridge lost the conference's room ${this.room}`);
+  }
+
   /** Disconnects and stops the bridge, deleting everything it stored. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {

@@ -28,12 +28,15 @@ async function ip(...args: string[]): Promise<void> {
   await run('ip', args, { timeout: 5000 });
 }
 
+/** Names of a bridge's namespace and veth ends (interface names are limited to 15 bytes). */
+export function namespaceNames(id: string): { name: string; hostInterface: string; innerInterface: string } {
+  const short = id.slice(0, 10);
+  return { name: `plenum-${id}`, hostInterface: `plh-${short}`, innerInterface: `pln-${short}` };
+}
+
 /** Creates the namespace `plenum-<id>` with loopback up and a veth pair to the host. */
 export async function createNamespace(id: string, slot: number): Promise<NamespaceNetwork> {
-  const name = `plenum-${id}`;
-  const short = id.slice(0, 10);
-  const hostInterface = `plh-${short}`;
-  const innerInterface = `pln-${short}`;
+  const { name, hostInterface, innerInterface } = namespaceNames(id);
   const { host, bridge } = addressesFor(slot);
   try {
     await ip('netns', 'add', name);

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createBridgeAccount, startBrokerRelay, waitForConsumer } from './brokerAccess.js';
+import { amqpVhost, createBridgeAccount, startBrokerRelay, waitForConsumer } from './brokerAccess.js';
+import { defaultOwnerDir, recordOwner, sweepStaleBridges, type SweepResult } from './bridgeSweep.js';
 import { writeJanusConfig, type JanusApiTransport } from './janusConfig.js';
 import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from './launcher.js';
 import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from './launchSupport.js';
-import { addressesFor, createNamespace, deleteNamespace, hostAddresses, namespacePids, type NamespaceNetwork } from './networkNamespace.js';
+import { addressesFor, createNamespace, deleteNamespace, hostAddresses, namespaceNames, namespacePids, type NamespaceNetwork } from './networkNamespace.js';
 
 export interface SandboxLauncherOptions {
   /** Parent of the bridges' directories. Each bridge gets `<baseDir>/<id>`, deleted on close. */
@@ -20,6 +21,12 @@ export interface SandboxLauncherOptions {
    * through Janus's WebSocket API on the bridge's address.
    */
   brokerUrl?: string;
+  /**
+   * Where each bridge's owning process is recorded, so that a launcher starting later removes
+   * the bridges of a process killed before it could (see `sweepStaleBridges`). Default
+   * `/run/plenum/bridge-owners`.
+   */
+  ownerDir?: string;
 }
 
 const idPattern = /^[a-z0-9]{8,16}$/;
@@ -117,13 +124,17 @@ export class SandboxLauncher implements BridgeLauncher {
   readonly #options: Required<SandboxLauncherOptions>;
   readonly #slots = new Set<number>();
   readonly #bridges = new Set<SandboxBridge>();
+  /** The start-up sweep of bridges left by dead processes; launches wait for it. */
+  readonly swept: Promise<SweepResult>;
 
   constructor(options: SandboxLauncherOptions) {
-    this.#options = { apiPort: 8188, readyTimeoutMs: 10_000, brokerUrl: '', ...options };
+    this.#options = { apiPort: 8188, readyTimeoutMs: 10_000, brokerUrl: '', ownerDir: defaultOwnerDir, ...options };
+    this.swept = sweepStaleBridges(this.#options.ownerDir);
   }
 
   async launch(spec: BridgeSpec): Promise<Bridge> {
     if (!idPattern.test(spec.id)) throw new BridgeLaunchError(`bridge id must match ${idPattern.source}`);
+    await this.swept.catch(() => undefined);
     const slot = await this.#takeSlot();
     const cleanups: (() => Promise<unknown>)[] = [async () => this.#slots.delete(slot)];
     const release = async () => {
@@ -133,6 +144,9 @@ export class SandboxLauncher implements BridgeLauncher {
     const dir = path.join(this.#options.baseDir, spec.id);
     let network: NamespaceNetwork | undefined;
     try {
+      // Recorded before anything exists, removed after everything is gone (cleanups run last-in first).
+      const { name: namespace, hostInterface } = namespaceNames(spec.id);
+      cleanups.push(await recordOwner(this.#options.ownerDir, { id: spec.id, dir, namespace, hostInterface, brokerVhost: this.#options.brokerUrl ? amqpVhost(this.#options.brokerUrl) : null }));
       // Bridges run as other users: they may pass through the base directory, not list it.
       await mkdir(this.#options.baseDir, { recursive: true });
       await chmod(this.#options.baseDir, 0o711);

@@ -58,6 +58,7 @@ export interface Config {
     launcher: RawConfig['PLENUM_BRIDGE_LAUNCHER'];
     graceMs: number;
     poolSize: number;
+    keepaliveMs: number;
     dir: string;
     /** launcher `oci`: the engine's API socket and the bridge image. */
     oci: { socketPath: string; image: string };
@@ -161,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       launcher: raw.PLENUM_BRIDGE_LAUNCHER,
       graceMs: raw.PLENUM_BRIDGE_GRACE * 1000,
       poolSize: raw.PLENUM_BRIDGE_POOL,
+      keepaliveMs: raw.PLENUM_BRIDGE_KEEPALIVE * 1000,
       dir: path.resolve(raw.PLENUM_BRIDGE_DIR ?? defaultBridgeDir()),
       oci: { socketPath: raw.PLENUM_BRIDGE_OCI_SOCKET ?? defaultEngineSocket(), image: raw.PLENUM_BRIDGE_OCI_IMAGE },
       hostAddress: raw.PLENUM_BRIDGE_HOST_ADDRESS,

@@ -90,6 +90,8 @@ export const configSchema = z.strictObject({
   PLENUM_BRIDGE_GRACE: positiveInt.max(3600).default(10),
   /** Started, unassigned bridges kept ready (never reused by a second conference). Default 0. */
   PLENUM_BRIDGE_POOL: z.coerce.number().int().min(0).max(100).default(0),
+  /** Seconds between keepalive probes of each bridge through its API transport; two unanswered and it is replaced. 0: off. Default 5. */
+  PLENUM_BRIDGE_KEEPALIVE: z.coerce.number().int().min(0).max(600).default(5),
   /** Directory of the bridges' working directories. Default `/run/plenum/bridges` (tmpfs) as root, else `<tmp>/plenum-bridges`. */
   PLENUM_BRIDGE_DIR: z.string().min(1).optional(),
   /** Trust `X-Forwarded-*` headers (set when behind a reverse proxy). Default false. */

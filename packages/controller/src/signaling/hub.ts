@@ -1,13 +1,15 @@
 import { type ParticipantId } from '@plenum/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BridgeRegistry } from '../bridge/bridgeRegistry.js';
+import { BridgeRouter } from '../bridge/bridgeRouter.js';
+import { isBridgeRoutingKey } from '../bridge/bridgeRpc.js';
 import { routingKeys, type Broker } from '../broker/broker.js';
 import type { VerifiedToken } from '../identity/tokenVerifier.js';
 import type { VolatileStore } from '../state/volatileStore.js';
 import { BrokerMessage } from './brokerMessage.js';
 import type { GuestTokens } from './guestTokens.js';
 import { keys } from './keys.js';
-import type { Audience, SignalingModule } from './module.js';
+import type { Audience, BridgeService, SignalingModule } from './module.js';
 import type { ParticipantRecord } from './participantRecord.js';
 import { RoomState } from './roomState.js';
 import type { SignalingSession } from './session.js';
@@ -54,6 +56,8 @@ export class SignalingHub {
   readonly guestTokens: GuestTokens;
   readonly verifyUserToken: (token: string) => Promise<VerifiedToken>;
   readonly bridges: BridgeRegistry;
+  /** Which controller runs each conference's bridge, and the way to it. */
+  readonly media: BridgeRouter;
   readonly #broker: Broker;
   readonly #log: FastifyBaseLogger;
   readonly #rooms = new Map<string, Set<SignalingSession>>();
@@ -72,6 +76,21 @@ export class SignalingHub {
     this.bridges = deps.bridges;
     this.#broker = deps.broker;
     this.#log = deps.log;
+    const services = new Map<string, BridgeService>();
+    for (const module of deps.modules) {
+      const service = module.bridgeService?.({ publish: (roomId, audience, message) => this.publish(roomId, audience, message), log: deps.log });
+      if (service) services.set(module.namespace, service);
+    }
+    this.media = new BridgeRouter({
+      controllerId: deps.controllerId,
+      registry: deps.bridges,
+      store: deps.store,
+      broker: deps.broker,
+      leaseMs: deps.config.heartbeatTtlMs,
+      services,
+      participantIds: async (roomId) => new Set((await this.roomState(roomId).participants()).map((record) => record.id)),
+      log: deps.log,
+    });
     this.#broker.onMessage((roomId, routingKey, message) => this.#onBrokerMessage(roomId, routingKey, message));
   }
 
@@ -79,6 +98,7 @@ export class SignalingHub {
   async start(): Promise<void> {
     await this.#beat();
     this.bridges.start();
+    this.media.start();
     const every = (ms: number, task: () => Promise<void> | void) => {
       const timer = setInterval(() => {
         Promise.resolve(task()).catch((error: unknown) => this.#log.warn({ err: error }, 'signaling housekeeping failed'));
@@ -207,7 +227,7 @@ export class SignalingHub {
     await Promise.all(sessions.map((session) => session.disconnect('quit', 4006).catch(() => undefined)));
     for (const timer of this.#pending) clearTimeout(timer);
     this.#pending.clear();
-    await this.bridges.close();
+    await this.media.close();
     await this.store.delete(keys.controller(this.controllerId)).catch(() => undefined);
   }
 
@@ -242,6 +262,10 @@ export class SignalingHub {
   }
 
   #onBrokerMessage(roomId: string, routingKey: string, raw: unknown): void {
+    if (isBridgeRoutingKey(routingKey)) {
+      this.media.receive(roomId, raw);
+      return;
+    }
     const parsed = BrokerMessage.safeParse(raw);
     if (!parsed.success) {
       this.#log.warn({ roomId, routingKey }, 'dropped a malformed broker message');

@@ -28,4 +28,11 @@ export const keys = {
   controller: (controllerId: string) => `plenum:controller:${controllerId}`,
   /** Set of rooms with participants, for the dead-controller sweep. */
   activeRooms: () => 'plenum:active-rooms',
+  /**
+   * Which controller runs the room's bridge (JSON claim, a lease that expires unless renewed).
+   * Outside the room prefix: the bridge outlives the room's data by the grace period.
+   */
+  bridgeOwner: (roomId: string) => `plenum:bridge-owner:${roomId}`,
+  /** Lock serialising changes of a room's bridge claim across controllers. */
+  bridgeOwnerLock: (roomId: string) => `plenum:lock:bridge-owner:${roomId}`,
 } as const;

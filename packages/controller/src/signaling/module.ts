@@ -1,7 +1,9 @@
 import type { LeaveReason, ParticipantId, Role, RoomInfo, SignalingErrorCode } from '@plenum/protocol';
+import type { FastifyBaseLogger } from 'fastify';
 import type { z } from 'zod';
 import type { ConferenceBridge } from '../bridge/conferenceBridge.js';
 import type { VolatileStore } from '../state/volatileStore.js';
+import type { BrokerMessage } from './brokerMessage.js';
 import type { ParticipantRecord } from './participantRecord.js';
 
 /** Where a broker message goes: everyone in the room, one participant, or every session of one user. */
@@ -51,11 +53,54 @@ export interface ModuleContext {
     isWaiting(): boolean;
     /** False when the controller runs without bridges (`PLENUM_BRIDGE_LAUNCHER=none`). */
     mediaEnabled: boolean;
-    /** The conference's video bridge, started if it is not running yet. */
-    bridge(): Promise<ConferenceBridge>;
-    /** Calls `listener` when the bridge is replaced (it died); returns an unsubscribe function. */
-    onBridgeReset(listener: () => void): () => void;
+    /** The conference's video bridge, wherever it runs (this controller or another). */
+    bridge: ModuleBridge;
   };
+}
+
+/**
+ * A conference has one bridge, run by one controller (its owner). A module instance reaches it
+ * only through its module's `BridgeService` on that controller, by request.
+ */
+export interface ModuleBridge {
+  /** Starts the conference's bridge in the background if none runs yet. */
+  prepare(): void;
+  /**
+   * Hands `body` to this module's `BridgeService` on the controller that runs the conference's
+   * bridge and resolves with its result and the bridge it ran on. With `start`, a conference
+   * without a bridge gets one; without, such a request rejects (`BridgeRpcError`, `no_bridge`).
+   */
+  request(body: unknown, options?: { start?: boolean }): Promise<{ bridgeId: string; result: unknown }>;
+  /** Follows the conference's bridge for this participant; returns an unsubscribe function. */
+  watch(watcher: BridgeWatcher): () => void;
+}
+
+/** A participant's view of the bridge its media lives on. */
+export interface BridgeWatcher {
+  /** The bridge this participant's publications and subscriptions live on; undefined: none yet. */
+  readonly bridgeId: string | undefined;
+  /** That bridge is gone (died, hung, its controller stopped): all media on it is lost. */
+  lost(): void;
+}
+
+/** What a module's bridge service may use: the broker, to reach participants on any controller. */
+export interface BridgeServiceContext {
+  publish(roomId: string, audience: Audience, message: BrokerMessage): Promise<void>;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * A module's part that runs beside the conference's bridge, on the controller owning it, for
+ * participants on every controller: their requests arrive here, its answers and Janus's
+ * events go back to them through the broker.
+ */
+export interface BridgeService {
+  /** One participant's request (untrusted until parsed); the result goes back to its instance. */
+  handle(conference: ConferenceBridge, participantId: string, body: unknown): Promise<unknown>;
+  /** The bridge stopped or was replaced: forget everything that lived on it. */
+  forget(roomId: string, bridgeId: string): void;
+  /** Drops the state of participants no longer in the room (their controller died, say). */
+  prune(roomId: string, present: ReadonlySet<string>): Promise<void>;
 }
 
 /** What a participant is let in as, decided by the modules before `join_success`. */
@@ -87,4 +132,6 @@ export interface SignalingModule {
   readonly allowedWhileWaiting?: readonly string[];
   /** Creates the participant's instance, or `undefined` to decline (e.g. not for guests). */
   init(context: ModuleContext): Promise<ModuleInstance | undefined>;
+  /** The module's bridge service, made once per controller; see `BridgeService`. */
+  bridgeService?(context: BridgeServiceContext): BridgeService;
 }

@@ -320,7 +320,7 @@ export class SignalingSession {
     await this.#hub.unregister(this);
     await this.#hub.roomState(this.#room.id).remove(id);
     // An ended meeting does not wait for the grace period: its bridge and data go now.
-    if (reason === 'meeting_ended') await this.#hub.bridges.stop(this.#room.id);
+    if (reason === 'meeting_ended') await this.#hub.media.stop(this.#room.id);
   }
 
   /** A dropped socket may come back within the resumption window; until then the seat is kept. */
@@ -441,8 +441,12 @@ export class SignalingSession {
         sendToWaitingRoom: () => this.#sendToWaitingRoom(),
         isWaiting: () => this.#state === 'waiting',
         mediaEnabled: this.#hub.bridges.enabled,
-        bridge: () => this.#hub.bridges.get(this.#room.id, this.#room.videoCodec),
-        onBridgeReset: (listener) => this.#hub.bridges.onReset(this.#room.id, listener),
+        bridge: {
+          prepare: () => this.#hub.media.prepare(this.#room.id, this.#room.videoCodec),
+          request: (body, options) =>
+            this.#hub.media.request(this.#room.id, { namespace, participant: participant().id, codec: this.#room.videoCodec, start: options?.start ?? false, body }),
+          watch: (watcher) => this.#hub.media.watch(this.#room.id, participant().id, watcher),
+        },
       },
     };
   }
