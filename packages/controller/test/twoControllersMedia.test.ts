@@ -30,12 +30,19 @@ const namespaceExists = (name: string) =>
   execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
     .split('\n')
     .some((line) => line.split(' ')[0] === name);
+const namespacePids = (name: string) =>
+  execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map(Number);
 const rabbitUsers = () => execFileSync('rabbitmqctl', ['-q', 'list_users'], { encoding: 'utf8' });
 
 /** One controller: its app with its own Redis and RabbitMQ connections, like a process of its own. */
 interface Controller {
   t: TestApp;
   stop(): Promise<void>;
+  /** Cuts it off from Redis and RabbitMQ at once, as if it had died. */
+  crash(): Promise<void>;
 }
 
 type Name = 'alice' | 'bob' | 'carol';
@@ -76,6 +83,10 @@ describe('media with two controllers sharing PostgreSQL, Redis and RabbitMQ', ()
           await broker.close();
           await store.close();
         })()),
+      crash: async () => {
+        await store.close();
+        await broker.close();
+      },
     };
     controllers.push(controller);
     return controller;
@@ -182,6 +193,39 @@ describe('media with two controllers sharing PostgreSQL, Redis and RabbitMQ', ()
     await expect.poll(() => claimOf(roomId), { timeout: 5000 }).toBeUndefined();
     expect(existsSync(path.join(bridgeDir, bridgeId))).toBe(false);
     expect(await redis.keys(`${keyPrefix}*${roomId}*`)).toEqual([]);
+  });
+
+  it('moves the room on when the bridge\'s controller dies: its claim expires and another controller takes over', { timeout: 180_000 }, async () => {
+    const [one, two] = controllers as [Controller, Controller];
+    const three = await startController({ PLENUM_OIDC_ISSUER: `${one.t.baseUrl}/idp` });
+    const roomId = String(json(await api(one, 'alice')('POST', '/v1/rooms', { name: 'Owner dies' })).id);
+    const aliceAtThree = await signalingOnly(three, 'alice', roomId);
+    await expect.poll(async () => (await claimOf(roomId))?.bridgeId ?? null, { timeout: 30_000 }).not.toBeNull();
+    const deadBridge = three.t.app.signaling.bridges.local(roomId)?.bridge.id;
+    expect(await claimOf(roomId)).toMatchObject({ controllerId: three.t.app.signaling.controllerId, bridgeId: deadBridge });
+
+    const bob = await participant(two, 'bob', roomId);
+    const carol = await participant(two, 'carol', roomId);
+    await bob.page.waitForVideoFrom(carol.id, { minFrames: 5, timeoutMs: 40_000 });
+    await carol.page.waitForVideoFrom(bob.id, { minFrames: 5, timeoutMs: 40_000 });
+
+    // The death: no more Redis or RabbitMQ, its bridge dies with it (as with --die-with-parent),
+    // its sockets drop. Nobody is told: the claim just stops being renewed.
+    await three.crash();
+    for (const pid of namespacePids(`plenum-${deadBridge!}`)) process.kill(pid, 'SIGKILL');
+    aliceAtThree.socket.terminate();
+    await bob.page.poll('a bridge_reset at bob', async () => (await bob.page.state()).resets, (n) => n >= 1, 30_000);
+    await carol.page.poll('a bridge_reset at carol', async () => (await carol.page.state()).resets, (n) => n >= 1, 30_000);
+    await bob.page.poll('video from carol again', () => framesFrom(bob.page, carol.id), (n) => n >= 5, 40_000);
+    await carol.page.poll('video from bob again', () => framesFrom(carol.page, bob.id), (n) => n >= 5, 40_000);
+    const newBridge = two.t.app.signaling.bridges.local(roomId)?.bridge.id;
+    expect(newBridge).toBeDefined();
+    expect(await claimOf(roomId)).toMatchObject({ controllerId: two.t.app.signaling.controllerId, bridgeId: newBridge });
+
+    await bob.page.close();
+    await carol.page.close();
+    await stoppedOnce(newBridge!);
+    await expect.poll(() => claimOf(roomId), { timeout: 5000 }).toBeUndefined();
   });
 
   it('moves the room to another controller when the bridge\'s controller stops: clients reconnect and media flows again', { timeout: 180_000 }, async () => {

@@ -18,7 +18,10 @@ const ownerDir = path.join(root, 'owners');
 const baseDir = path.join(root, 'bridges');
 /** Owner processes started here: killed at the end even if a test failed, and their bridges swept. */
 const owners: ChildProcess[] = [];
+/** Launchers of this process: closed at the end even if a test failed. */
+const launchers: SandboxLauncher[] = [];
 afterAll(async () => {
+  await Promise.all(launchers.map((launcher) => launcher.close()));
   for (const child of owners) child.kill('SIGKILL');
   await new Promise((resolve) => setTimeout(resolve, 200));
   await sweepStaleBridges(ownerDir);
@@ -56,6 +59,7 @@ describe('sweeping bridges of dead controllers at launcher start-up', () => {
 
     // A bridge of a live owner (this process) in the same places.
     const liveLauncher = new SandboxLauncher({ baseDir, ownerDir });
+    launchers.push(liveLauncher);
     const live = await liveLauncher.launch({ id: newId(), apiSecret: 'sweep-test-secret-live-000000' });
     const liveNames = namespaceNames(live.id);
 
@@ -73,6 +77,7 @@ describe('sweeping bridges of dead controllers at launcher start-up', () => {
 
     // A controller starting later sweeps at start-up.
     const restarted = new SandboxLauncher({ baseDir, ownerDir, brokerUrl: amqpUrl });
+    launchers.push(restarted);
     expect(await restarted.swept).toEqual({ removed: [deadId], alive: [live.id], failed: [] });
     expect(await namespaceExists(dead.name)).toBe(false);
     expect(hostInterfaceExists(dead.hostInterface)).toBe(false);
