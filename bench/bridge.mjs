@@ -82,7 +82,10 @@ async function bareJanus(baseDir, index) {
   const elapsed = performance.now() - started;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
+  // Janus now and then hangs while shutting down; the launchers kill it after 3 s too.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
   await exited;
+  clearTimeout(killer);
   rmSync(dir, { recursive: true, force: true });
   return { start: elapsed };
 }
@@ -121,6 +124,8 @@ function registryVariant(launcher, poolSize) {
 /** Figures of the run and where each came from, for the JSON. */
 const results = {};
 const skipped = {};
+// Other work on the machine slows every variant, the engine and rabbitmqctl most: recorded, not hidden.
+const loadBefore = os.loadavg()[0];
 const baseDir = mkdtempSync(path.join(os.tmpdir(), 'plenum-bench-bridges-'));
 const teardown = [];
 try {
@@ -173,37 +178,48 @@ try {
     }
     const starts = [];
     const stops = [];
+    const failures = [];
     process.stderr.write(`${name} `);
     try {
       // One variant at a time keeps each one's cache state alike.
       for (let i = 0; i < runs; i++) {
-        const sample = await variant.sample(i);
-        starts.push(sample.start);
-        if (sample.stop !== undefined) stops.push(sample.stop);
-        process.stderr.write('.');
+        try {
+          const sample = await variant.sample(i);
+          starts.push(sample.start);
+          if (sample.stop !== undefined) stops.push(sample.stop);
+          process.stderr.write('.');
+        } catch (error) {
+          // Counted and named, never timed; only the message (a cause may hold a command line).
+          failures.push(error instanceof Error ? error.message : String(error));
+          process.stderr.write('x');
+        }
       }
     } finally {
       await variant.close?.();
     }
-    process.stderr.write('\n');
-    results[name] = { start: summary(starts), stop: stops.length ? summary(stops) : undefined };
+    results[name] = { start: starts.length ? summary(starts) : undefined, stop: stops.length ? summary(stops) : undefined, failures };
+    process.stderr.write(` ${JSON.stringify(results[name])}\n`);
   }
 } finally {
   for (const step of teardown.reverse()) await step().catch(() => undefined);
   rmSync(baseDir, { recursive: true, force: true });
 }
 
+const loadAfter = os.loadavg()[0];
 const cpu = os.cpus();
 const kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
 process.stdout.write(`\nBridge start-up, ${runs} runs each. Machine: ${cpu.length} cores, ${cpu[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${kernel}, Node ${process.version}\n\n`);
 process.stdout.write(`${'variant'.padEnd(40)}${'start ms min/p50/p95/max'.padStart(28)}${'IQR'.padStart(8)}${'stop ms p50/p95'.padStart(18)}\n`);
-for (const [name, { start, stop }] of Object.entries(results)) {
+for (const [name, { start, stop, failures }] of Object.entries(results)) {
   const stopText = stop ? `${stop.p50}/${stop.p95}` : '—';
-  process.stdout.write(`${name.padEnd(40)}${`${start.min}/${start.p50}/${start.p95}/${start.max}`.padStart(28)}${String(start.iqr).padStart(8)}${stopText.padStart(18)}\n`);
+  const startText = start ? `${start.min}/${start.p50}/${start.p95}/${start.max}` : '—';
+  const failed = failures.length ? `   ${failures.length} failed: ${failures[0]}` : '';
+  process.stdout.write(`${name.padEnd(40)}${startText.padStart(28)}${String(start?.iqr ?? '—').padStart(8)}${stopText.padStart(18)}${failed}\n`);
 }
 for (const [name, why] of Object.entries(skipped)) process.stdout.write(`skipped: ${name}: ${why}\n`);
-process.stdout.write('\nStart: request until the Janus API answers (conference rows: until the videoroom exists). Stop: until everything of the bridge is deleted.\n');
+process.stdout.write(`\nLoad average (1 min) before/after: ${loadBefore.toFixed(1)}/${loadAfter.toFixed(1)} on ${cpu.length} cores${loadBefore > cpu.length ? ' — the machine was busy: figures are slower than on a quiet one' : ''}.\n`);
+process.stdout.write('Start: request until the Janus API answers (conference rows: until the videoroom exists). Stop: until everything of the bridge is deleted.\n');
 const out = values.out ?? path.join(root, 'bench', 'results', `bridge-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ runs, variants: [...chosen], machine: { cores: cpu.length, model: cpu[0]?.model, memory: os.totalmem(), kernel, node: process.version }, results, skipped }, null, 2));
+writeFileSync(out, JSON.stringify({ runs, variants: [...chosen], machine: { cores: cpu.length, model: cpu[0]?.model, memory: os.totalmem(), kernel, node: process.version, loadBefore, loadAfter }, results, skipped }, null, 2));
 process.stdout.write(`Results: ${path.relative(root, out)}\n`);

@@ -202,9 +202,10 @@ export class OciLauncher implements BridgeLauncher {
       let api: Bridge['api'];
       const config = { dir, mediaAddress: address, rtpPorts: rtpPortsFor(slot), apiSecret: spec.apiSecret };
       if (brokerUrl) {
-        account = await createBridgeAccount(spec.id, brokerUrl);
-        cleanups.push(() => (account ? account.remove() : Promise.resolve()));
-        api = { kind: 'rabbitmq', toJanus: account.toJanus, fromJanus: account.fromJanus };
+        const created = await createBridgeAccount(spec.id, brokerUrl);
+        account = created;
+        cleanups.push(() => created.remove());
+        api = { kind: 'rabbitmq', toJanus: created.toJanus, fromJanus: created.fromJanus };
       } else {
         await writeJanusConfig({ ...config, transport: { kind: 'websocket', address, port: this.#options.apiPort } });
         api = { kind: 'websocket', url: `ws://${address}:${String(this.#options.apiPort)}` };
