@@ -39,6 +39,8 @@ import type { Services } from './services.js';
 import { BridgeRegistry } from './bridge/bridgeRegistry.js';
 import { BridgeLaunchError, type BridgeLauncher } from './bridge/launcher.js';
 import { HostLauncher } from './bridge/hostLauncher.js';
+import { createKubernetesLauncher } from './bridge/kubernetesLauncher.js';
+import { kubernetesLauncherOptions } from './bridge/kubernetesConfig.js';
 import { OciLauncher } from './bridge/ociLauncher.js';
 import { SandboxLauncher } from './bridge/sandboxLauncher.js';
 import type { Broker } from './broker/broker.js';
@@ -148,6 +150,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       audience: config.oidc.audience,
       clientId: config.oidc.clientId,
       trustProxy: config.trustProxy,
+      accessTokenTtlSeconds: config.devTokenTtlSeconds,
     });
     await app.register(devProviderPlugin, {
       provider,
@@ -236,7 +239,10 @@ function createLauncher(config: Config, log: FastifyBaseLogger): BridgeLauncher 
       if (!bridge.hostAddress) throw new ConfigError(['PLENUM_BRIDGE_HOST_ADDRESS: required with PLENUM_BRIDGE_LAUNCHER=host']);
       return new HostLauncher({ baseDir: bridge.dir, mediaAddress: bridge.hostAddress, brokerUrl, warn: (message) => log.warn(message) });
     case 'kubernetes':
-      throw new ConfigError(['PLENUM_BRIDGE_LAUNCHER: kubernetes is not wired into the controller yet']);
+      return createKubernetesLauncher({
+        ...kubernetesLauncherOptions(bridge.kubernetes, brokerUrl),
+        onError: (err) => log.warn({ err }, 'kubernetes bridges'),
+      });
     case 'none':
       return {
         kind: 'none',

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { KubernetesConfig } from '../bridge/kubernetesConfig.js';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -36,6 +37,8 @@ export interface Config {
     requireVerifiedEmail: boolean;
   };
   devPassword: string;
+  /** Access-token lifetime of the dev provider, in seconds. */
+  devTokenTtlSeconds: number;
   logLevel: string;
   bodyLimit: number;
   ticketTtlSeconds: number;
@@ -64,6 +67,8 @@ export interface Config {
     oci: { socketPath: string; image: string };
     /** launcher `host`: the address browsers send media to (validated present for `host`). */
     hostAddress: string | undefined;
+    /** launcher `kubernetes`: its settings as given. */
+    kubernetes: KubernetesConfig;
   };
 }
 
@@ -141,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clockToleranceSeconds: raw.PLENUM_OIDC_CLOCK_TOLERANCE,
     },
     devPassword: raw.PLENUM_DEV_PASSWORD,
+    devTokenTtlSeconds: raw.PLENUM_DEV_TOKEN_TTL,
     logLevel: raw.PLENUM_LOG_LEVEL,
     bodyLimit: raw.PLENUM_BODY_LIMIT,
     ticketTtlSeconds: raw.PLENUM_TICKET_TTL,
@@ -166,6 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dir: path.resolve(raw.PLENUM_BRIDGE_DIR ?? defaultBridgeDir()),
       oci: { socketPath: raw.PLENUM_BRIDGE_OCI_SOCKET ?? defaultEngineSocket(), image: raw.PLENUM_BRIDGE_OCI_IMAGE },
       hostAddress: raw.PLENUM_BRIDGE_HOST_ADDRESS,
+      // Already parsed: the schema includes the kubernetes fields.
+      kubernetes: raw,
     },
   };
 }

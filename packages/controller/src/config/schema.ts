@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kubernetesConfigFields } from '../bridge/kubernetesConfig.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
@@ -102,6 +103,10 @@ export const configSchema = z.strictObject({
   PLENUM_VIDEO_WIDTH: z.coerce.number().int().min(160).max(3840).default(640),
   PLENUM_VIDEO_HEIGHT: z.coerce.number().int().min(120).max(2160).default(480),
   PLENUM_VIDEO_FRAME_RATE: z.coerce.number().int().min(5).max(60).default(24),
+  /** launcher `kubernetes`: see docs/kubernetes.md. */
+  ...kubernetesConfigFields,
+  /** Lifetime of the dev provider's access tokens in seconds (the web client renews them a minute early). */
+  PLENUM_DEV_TOKEN_TTL: z.coerce.number().int().min(60).max(86_400).default(300),
   /** Optional JSON file with any of these settings; environment variables win. */
   PLENUM_CONFIG_FILE: z.string().min(1).optional(),
 }).superRefine((config, context) => {
