@@ -1,10 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { randomToken } from '../security/randomToken.js';
 
-const run = promisify(execFile);
 
 /**
  * A bridge's own RabbitMQ account: allowed to declare and read only its request queue, to
@@ -21,7 +19,24 @@ export interface BridgeBrokerAccount {
   remove(): Promise<void>;
 }
 
-const ctl = (...args: string[]) => run('rabbitmqctl', ['-q', ...args], { timeout: 15_000 });
+/**
+ * Runs `rabbitmqctl`. A password goes through stdin, never the command line (which other local
+ * users can read), and errors name only the subcommand, never the arguments.
+ */
+function ctl(...args: string[]): Promise<void> {
+  return rabbitmqctl(args);
+}
+
+function rabbitmqctl(args: string[], stdin?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('rabbitmqctl', ['-q', ...args], { timeout: 15_000 }, (error, _stdout, stderr) => {
+      if (!error) return resolve();
+      const detail = stderr.trim().split('\n')[0]?.slice(0, 200) ?? '';
+      reject(new Error(`rabbitmqctl ${args[0] ?? ''} failed (exit ${String(error.code ?? error.signal ?? '?')})${detail ? `: ${detail}` : ''}`));
+    });
+    child.stdin?.end(stdin ?? '');
+  });
+}
 
 /** The names of a bridge's RabbitMQ account and queues. */
 export function bridgeAccountNames(bridgeId: string): { username: string; toJanus: string; fromJanus: string } {
@@ -49,7 +64,7 @@ export async function createBridgeAccount(bridgeId: string, amqpUrl: string): Pr
   const password = randomToken(24);
   const vhost = amqpVhost(amqpUrl);
   const escape = (name: string) => name.replace(/[.-]/g, (c) => `\\${c}`);
-  await ctl('add_user', username, password);
+  await rabbitmqctl(['add_user', username], password);
   try {
     await ctl(
       'set_permissions', '-p', vhost, username,
