@@ -64,6 +64,8 @@ export class BridgeRouter {
   readonly #registry: BridgeRegistry;
   /** Conferences whose claim this controller holds. */
   readonly #owned = new Set<string>();
+  /** The bridge each held claim is known to name, so that requests need not read it again. */
+  readonly #recorded = new Map<string, string>();
   /** Per room: participant ID → the watcher of its (current) module instance. */
   readonly #watchers = new Map<string, Map<string, BridgeWatcher>>();
   /** Rooms whose bridge routing keys are bound here, with the binding under way or done. */
@@ -116,11 +118,6 @@ export class BridgeRouter {
     }, ms);
     timer.unref();
     this.#timers.push(timer);
-  }
-
-  /** The shared claims (tests look at them). */
-  get ownership(): BridgeOwnership {
-    return this.#ownership;
   }
 
   /** Claims and starts the conference's bridge in the background, unless one runs somewhere. */
@@ -234,16 +231,17 @@ export class BridgeRouter {
     } catch (error) {
       // Nobody is served by a claim without a bridge: the next request claims and tries again.
       this.#owned.delete(roomId);
+      this.#recorded.delete(roomId);
       await this.#ownership.release(roomId).catch(() => undefined);
       throw error;
     }
-    const claim = await this.#ownership.owner(roomId);
-    if (claim?.controllerId === this.#options.controllerId && claim.bridgeId === conference.bridge.id) return conference;
+    if (this.#recorded.get(roomId) === conference.bridge.id) return conference;
     if (!(await this.#ownership.setBridge(roomId, conference.bridge.id))) {
       // Our lease ran out meanwhile and another controller holds the conference now.
       await this.#registry.stop(roomId);
       throw new BridgeRpcError('not_owner', 'the conference moved to another controller');
     }
+    this.#recorded.set(roomId, conference.bridge.id);
     return conference;
   }
 
@@ -293,11 +291,17 @@ export class BridgeRouter {
 
   async #replaced(roomId: string, deadBridgeId: string, fresh: ConferenceBridge | undefined): Promise<void> {
     for (const service of this.#options.services.values()) service.forget(roomId, deadBridgeId);
+    this.#recorded.delete(roomId);
     try {
-      if (fresh && !(await this.#ownership.setBridge(roomId, fresh.bridge.id))) await this.#registry.stop(roomId);
       if (!fresh) {
         this.#owned.delete(roomId);
+        this.#renewed.delete(roomId);
         await this.#ownership.release(roomId);
+      } else if (await this.#ownership.setBridge(roomId, fresh.bridge.id)) {
+        this.#recorded.set(roomId, fresh.bridge.id);
+      } else {
+        // The claim went to another controller meanwhile: the conference lives there now.
+        await this.#registry.stop(roomId);
       }
       await this.#rpc.notify(roomId);
     } catch (error) {
@@ -310,6 +314,7 @@ export class BridgeRouter {
     for (const service of this.#options.services.values()) service.forget(roomId, bridgeId);
     this.#owned.delete(roomId);
     this.#renewed.delete(roomId);
+    this.#recorded.delete(roomId);
     await this.#ownership.release(roomId, bridgeId).catch((error: unknown) => {
       this.#options.log.warn({ err: error, roomId }, 'could not release the bridge claim');
     });
@@ -348,6 +353,7 @@ export class BridgeRouter {
       if (!renewed && !this.#closed) {
         this.#options.log.warn({ roomId }, 'lost the claim on a conference bridge; stopping it here');
         this.#owned.delete(roomId);
+        this.#recorded.delete(roomId);
         await this.#registry.stop(roomId);
       }
     }

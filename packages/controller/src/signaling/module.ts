@@ -79,7 +79,10 @@ export interface ModuleBridge {
 export interface BridgeWatcher {
   /** The bridge this participant's publications and subscriptions live on; undefined: none yet. */
   readonly bridgeId: string | undefined;
-  /** That bridge is gone (died, hung, its controller stopped): all media on it is lost. */
+  /**
+   * That bridge is gone (died, hung, its controller stopped): all media on it is lost. Called
+   * at every check while `bridgeId` still names a gone bridge, so the watcher forgets it here.
+   */
   lost(): void;
 }
 
