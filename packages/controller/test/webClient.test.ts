@@ -13,7 +13,7 @@ import {
   remoteTiles,
   signIn,
   waitForMediaFrom,
-  webDist,
+  webMeetingEnv,
   type Participant,
 } from '../src/test-support/webClient.js';
 
@@ -30,16 +30,7 @@ describe('the web client in a real meeting', () => {
     assertWebClientBuilt();
     bridgeDir = mkdtempSync(path.join(tmpdir(), 'plenum-web-bridges-'));
     t = await startTestApp({
-      env: {
-        PLENUM_BRIDGE_LAUNCHER: 'sandbox',
-        PLENUM_BRIDGE_DIR: bridgeDir,
-        PLENUM_BRIDGE_GRACE: '1',
-        PLENUM_WEB_DIR: webDist,
-        // Small video, so that four browsers fit on two cores.
-        PLENUM_VIDEO_WIDTH: '320',
-        PLENUM_VIDEO_HEIGHT: '240',
-        PLENUM_VIDEO_FRAME_RATE: '15',
-      },
+      env: webMeetingEnv(bridgeDir),
     });
     browser = await launchWebBrowser();
     mkdirSync(screenshots, { recursive: true });

@@ -11,7 +11,7 @@ import {
   openParticipant,
   signIn,
   waitForMediaFrom,
-  webDist,
+  webMeetingEnv,
 } from '../src/test-support/webClient.js';
 
 /** Access tokens live 75 s here, so the client renews one about 15 s after sign-in. */
@@ -27,16 +27,7 @@ describe('the web client keeps a meeting alive', () => {
     assertWebClientBuilt();
     bridgeDir = mkdtempSync(path.join(tmpdir(), 'plenum-web-session-'));
     t = await startTestApp({
-      env: {
-        PLENUM_BRIDGE_LAUNCHER: 'sandbox',
-        PLENUM_BRIDGE_DIR: bridgeDir,
-        PLENUM_BRIDGE_GRACE: '1',
-        PLENUM_WEB_DIR: webDist,
-        PLENUM_DEV_TOKEN_TTL: String(tokenTtlSeconds),
-        PLENUM_VIDEO_WIDTH: '320',
-        PLENUM_VIDEO_HEIGHT: '240',
-        PLENUM_VIDEO_FRAME_RATE: '15',
-      },
+      env: { ...webMeetingEnv(bridgeDir), PLENUM_DEV_TOKEN_TTL: String(tokenTtlSeconds) },
     });
     browser = await launchWebBrowser();
   });

@@ -2,10 +2,23 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { chromiumPath } from './browser.js';
+import { chromiumArgs, chromiumPath } from './browser.js';
 
 /** The built web client the controller serves; `npm test` builds it before the tests run. */
 export const webDist = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+/** The controller's settings for a meeting in the web client: sandboxed bridges and small video, so four browsers fit on two cores. */
+export function webMeetingEnv(bridgeDir: string): Record<string, string> {
+  return {
+    PLENUM_BRIDGE_LAUNCHER: 'sandbox',
+    PLENUM_BRIDGE_DIR: bridgeDir,
+    PLENUM_BRIDGE_GRACE: '1',
+    PLENUM_WEB_DIR: webDist,
+    PLENUM_VIDEO_WIDTH: '320',
+    PLENUM_VIDEO_HEIGHT: '240',
+    PLENUM_VIDEO_FRAME_RATE: '15',
+  };
+}
 
 export function assertWebClientBuilt(): void {
   if (!existsSync(path.join(webDist, 'index.html'))) {
@@ -21,20 +34,8 @@ export async function launchWebBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      '--auto-select-desktop-capture-source=Entire screen',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
+    // A fake screen for getDisplayMedia, and sound without a click on the page first.
+    args: [...chromiumArgs, '--auto-select-desktop-capture-source=Entire screen', '--autoplay-policy=no-user-gesture-required'],
   });
 }
 
