@@ -11,24 +11,32 @@ export function defaultEngineSocket(): string {
 }
 
 /** What dockerode attaches to a failed API call. */
-const EngineFailure = z.object({ statusCode: z.number().optional(), code: z.string().optional(), message: z.string() });
+const EngineFailure = z.object({ statusCode: z.number().optional(), code: z.string().optional(), syscall: z.string().optional(), address: z.string().optional(), message: z.string() });
 
-/** HTTP status of a failed engine call, or the socket error code (ENOENT, ECONNREFUSED). */
-export function engineFailure(error: unknown): { status: number | undefined; code: string | undefined; message: string } {
+/**
+ * HTTP status of a failed engine call, or the error code of a failed connection to the engine's
+ * socket (ENOENT, ECONNREFUSED, EACCES); both `undefined` for anything else.
+ */
+export function engineFailure(error: unknown, socketPath: string): { status: number | undefined; code: string | undefined; message: string } {
   const parsed = EngineFailure.safeParse(error);
   if (!parsed.success) return { status: undefined, code: undefined, message: String(error) };
-  return { status: parsed.data.statusCode, code: parsed.data.code, message: parsed.data.message };
+  const { statusCode, code, syscall, address, message } = parsed.data;
+  return { status: statusCode, code: syscall === 'connect' && address === socketPath ? code : undefined, message };
 }
 
-/** Translates an engine error into words an operator can act on. */
-export function explainEngineError(error: unknown, socketPath: string, image: string): BridgeLaunchError {
-  const { status, code, message } = engineFailure(error);
-  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+/**
+ * Translates an engine error into words an operator can act on. Anything else (a broker or
+ * file system failure) gets a plain message: its own may quote a command line.
+ */
+export function explainEngineError(error: unknown, socketPath: string, image: string, bridgeId: string): BridgeLaunchError {
+  const { status, code, message } = engineFailure(error, socketPath);
+  if (code !== undefined) {
     return new BridgeLaunchError(
       `no container engine answers on ${socketPath} (${code}): start one (\`podman system service\`, or Docker) or set PLENUM_BRIDGE_OCI_SOCKET`,
       { cause: error },
     );
   }
+  if (status === undefined) return new BridgeLaunchError(`could not start bridge ${bridgeId}`, { cause: error });
   if (status === 404 && /image/i.test(message)) {
     return new BridgeLaunchError(`the container engine has no image ${image}: build it with \`node scripts/build-bridge-image.mjs\` (see containers/janus/Containerfile)`, {
       cause: error,

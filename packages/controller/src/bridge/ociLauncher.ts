@@ -272,7 +272,7 @@ export class OciLauncher implements BridgeLauncher {
     } catch (error) {
       if (!bridge) await undo();
       if (error instanceof BridgeLaunchError) throw error;
-      throw explainEngineError(error, socketPath, image);
+      throw explainEngineError(error, socketPath, image, spec.id);
     }
   }
 
