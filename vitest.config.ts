@@ -1,5 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const allTests = ['packages/*/src/**/*.test.{ts,tsx}', 'packages/*/test/**/*.test.{ts,tsx}'];
+
+/**
+ * Files that drive Chromium against real Janus bridges. Two of them at once overload a
+ * two-core machine until media stalls, so they run one after another, beside the rest.
+ */
+const browserTests = [
+  'packages/controller/test/{webClient,webClientSession,media,mediaQuality,twoControllersMedia,bridgeKeepalive,devProviderBrowser}.test.ts',
+  'packages/controller/src/bridge/*.media.test.ts',
+  'packages/controller/src/test-support/mediaPage/*.test.ts',
+];
 
 export default defineConfig({
   resolve: {
@@ -7,9 +19,12 @@ export default defineConfig({
     alias: { '@plenum/protocol': fileURLToPath(new URL('packages/protocol/src/index.ts', import.meta.url)) },
   },
   test: {
-    include: ['packages/*/src/**/*.test.{ts,tsx}', 'packages/*/test/**/*.test.{ts,tsx}'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'browser', include: browserTests, fileParallelism: false } },
+      { extends: true, test: { name: 'other', include: allTests, exclude: [...configDefaults.exclude, ...browserTests] } },
+    ],
   },
 });

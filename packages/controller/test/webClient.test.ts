@@ -12,6 +12,7 @@ import {
   openParticipant,
   remoteTiles,
   signIn,
+  smallWindow,
   waitForMediaFrom,
   webMeetingEnv,
   type Participant,
@@ -83,9 +84,9 @@ describe('the web client in a real meeting', () => {
     await alice.page.locator('.conference').waitFor();
 
     // Bob and Carol sign in and come through the room link; a guest through the invite.
-    const bob = await openParticipant(browser);
-    const carol = await openParticipant(browser);
-    const guest = await openParticipant(browser);
+    const bob = await openParticipant(browser, smallWindow);
+    const carol = await openParticipant(browser, smallWindow);
+    const guest = await openParticipant(browser, smallWindow);
     people.push(bob, carol, guest);
     for (const [person, name] of [
       [bob, 'bob'],
@@ -163,7 +164,7 @@ describe('the web client in a real meeting', () => {
     // With the waiting room on, a second guest waits until the moderator admits her.
     await alice.page.getByLabel('Waiting room off').click();
     await alice.page.getByText('Waiting room on').waitFor();
-    const waiter = await openParticipant(browser);
+    const waiter = await openParticipant(browser, smallWindow);
     people.push(waiter);
     await waiter.page.goto(inviteLink ?? '', { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await joinFromLobby(waiter.page, 'Wanda Waiting');
@@ -178,11 +179,11 @@ describe('the web client in a real meeting', () => {
 
     for (const person of people) expect(person.problems).toEqual([]);
     await Promise.all(people.splice(0).map((person) => person.context.close()));
-  }, 300_000);
+  }, 600_000);
 
   it('renders script-injection payloads in room names, display names and chat as text and runs none of them', async () => {
     const host = await openParticipant(browser);
-    const visitor = await openParticipant(browser);
+    const visitor = await openParticipant(browser, smallWindow);
     people.push(host, visitor);
     await signIn(host.page, t.baseUrl, 'bob');
     const roomName = xssCorpus[0] ?? '';

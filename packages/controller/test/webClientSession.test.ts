@@ -10,6 +10,7 @@ import {
   launchWebBrowser,
   openParticipant,
   signIn,
+  smallWindow,
   waitForMediaFrom,
   webMeetingEnv,
 } from '../src/test-support/webClient.js';
@@ -61,7 +62,7 @@ describe('the web client keeps a meeting alive', () => {
 
   it('shows that it reconnects after a network drop and resumes as the same participant', async () => {
     const alice = await openParticipant(browser);
-    const bob = await openParticipant(browser);
+    const bob = await openParticipant(browser, smallWindow);
     await signIn(alice.page, t.baseUrl, 'alice');
     await alice.page.getByLabel('Room name').fill('Flaky network');
     await alice.page.getByRole('button', { name: 'Create room' }).click();

@@ -46,8 +46,11 @@ export interface Participant {
   problems: string[];
 }
 
-export async function openParticipant(browser: Browser, locale = 'en-US'): Promise<Participant> {
-  const context = await browser.newContext({ locale, permissions: ['camera', 'microphone'], viewport: { width: 1280, height: 800 } });
+/** A small window paints less video; the screenshots are taken in a large one. */
+export const smallWindow = { width: 800, height: 600 };
+
+export async function openParticipant(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<Participant> {
+  const context = await browser.newContext({ locale: 'en-US', permissions: ['camera', 'microphone'], viewport });
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();
   const problems: string[] = [];

@@ -99,7 +99,7 @@ export class ConferenceSession {
   }
 
   async startScreenShare(): Promise<void> {
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 15 }, audio: false });
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { max: 10 }, width: { max: 1920 }, height: { max: 1080 } }, audio: false });
     const [track] = stream.getVideoTracks();
     track?.addEventListener('ended', () => this.stopScreenShare());
     this.media.publishScreen(stream);
