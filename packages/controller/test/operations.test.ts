@@ -27,7 +27,7 @@ describe('operations: health, readiness, metrics, OpenAPI, logs', () => {
     expect(String(discovery.jwks_uri)).toBe(`${t.baseUrl}/idp/jwks`);
   });
 
-  it('documents every REST route in /v1/openapi.json, with bearer auth except the invite-code routes', async () => {
+  it('documents every REST route in /v1/openapi.json, including the public client settings', async () => {
     const response = await fetch(`${t.baseUrl}/v1/openapi.json`);
     expect(response.status).toBe(200);
     const doc = (await response.json()) as {
@@ -38,6 +38,7 @@ describe('operations: health, readiness, metrics, OpenAPI, logs', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        '/v1/client_config',
         '/v1/events',
         '/v1/events/{eventId}',
         '/v1/events/{eventId}/instances',
@@ -53,7 +54,8 @@ describe('operations: health, readiness, metrics, OpenAPI, logs', () => {
       ].sort(),
     );
     expect(doc.components.securitySchemes).toHaveProperty('bearer');
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Room', 'Event', 'Invite', 'Error', 'User']));
+    expect(doc.paths['/v1/client_config']?.get?.security).toEqual([]);
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Room', 'Event', 'Invite', 'Error', 'User', 'ClientConfig']));
   });
 
   it('exposes Prometheus metrics including request durations per route', async () => {
