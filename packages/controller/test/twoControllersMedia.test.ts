@@ -214,8 +214,8 @@ describe('media with two controllers sharing PostgreSQL, Redis and RabbitMQ', ()
     await three.crash();
     for (const pid of namespacePids(`plenum-${deadBridge!}`)) process.kill(pid, 'SIGKILL');
     aliceAtThree.socket.terminate();
-    await bob.page.poll('a bridge_reset at bob', async () => (await bob.page.state()).resets, (n) => n >= 1, 30_000);
-    await carol.page.poll('a bridge_reset at carol', async () => (await carol.page.state()).resets, (n) => n >= 1, 30_000);
+    await bob.page.poll('a bridge_reset at bob', async () => (await bob.page.state()).resets, (n) => n >= 1, 60_000);
+    await carol.page.poll('a bridge_reset at carol', async () => (await carol.page.state()).resets, (n) => n >= 1, 60_000);
     await bob.page.poll('video from carol again', () => framesFrom(bob.page, carol.id), (n) => n >= 5, 40_000);
     await carol.page.poll('video from bob again', () => framesFrom(carol.page, bob.id), (n) => n >= 5, 40_000);
     const newBridge = two.t.app.signaling.bridges.local(roomId)?.bridge.id;

@@ -14,9 +14,9 @@ export function webMeetingEnv(bridgeDir: string): Record<string, string> {
     PLENUM_BRIDGE_DIR: bridgeDir,
     PLENUM_BRIDGE_GRACE: '1',
     PLENUM_WEB_DIR: webDist,
-    PLENUM_VIDEO_WIDTH: '320',
-    PLENUM_VIDEO_HEIGHT: '240',
-    PLENUM_VIDEO_FRAME_RATE: '15',
+    PLENUM_VIDEO_WIDTH: '240',
+    PLENUM_VIDEO_HEIGHT: '180',
+    PLENUM_VIDEO_FRAME_RATE: '10',
   };
 }
 
