@@ -6,7 +6,7 @@
 //   node scripts/build-bridge-image.mjs [--tag plenum-janus:1.1.2] [--force]
 //
 // Needs root, debootstrap and podman (scripts/setup.mjs installs them). Takes about 80 s.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,7 +44,7 @@ export function debianMirror() {
     const line = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/m.exec(text);
     if (line?.[1] && !line[1].includes('security')) return line[1];
   }
-  return 'http://deb.debian.org/debian';
+  throw new Error('no bookworm mirror in /etc/apt/sources.list(.d): cannot tell debootstrap where to fetch from');
 }
 
 /** True when the engine already has the image. */
@@ -84,8 +84,12 @@ export function buildBridgeImage(tag = defaultTag) {
     if (tar.status !== 0) throw new Error('podman import failed');
     // Podman's default rlimits are above what a container host may grant: ask for less.
     const limits = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
-    const version = execFileSync('podman', ['--runtime', 'runc', 'run', '--rm', '--network', 'none', ...limits, tag, 'janus', '--version'], { encoding: 'utf8' });
-    log(`built ${tag}: ${version.split('\n').find((l) => l.includes('Janus')) ?? version.trim()}`);
+    // Debian's janus 1.1.2 prints its version for -V/--version, then "Unknown option" and exits 1:
+    // judge by what it printed, not by the exit code.
+    const check = spawnSync('podman', ['--runtime', 'runc', 'run', '--rm', '--network', 'none', ...limits, tag, 'janus', '-V'], { encoding: 'utf8' });
+    const version = /Janus version: \d+ \(([\d.]+)\)/.exec(check.stdout ?? '')?.[1];
+    if (version === undefined) throw new Error(`the image runs no janus: ${(check.stderr || check.stdout || check.error?.message || '').trim().slice(0, 300)}`);
+    log(`built ${tag}: janus ${version}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises
 import path from 'node:path';
 import { z } from 'zod';
 import { deleteBridgeAccount } from './brokerAccess.js';
+import { removeForwarding } from './mediaForwarding.js';
 import { deleteNamespace, namespacePids } from './networkNamespace.js';
 
 /** Where sandbox launchers record which process owns each bridge; root's, on tmpfs. */
@@ -47,6 +48,9 @@ export async function currentOwner(): Promise<{ pid: number; startTime: string }
 
 /** Records that this process owns the bridge; returns the function that removes the record. */
 export async function recordOwner(ownerDir: string, record: Omit<OwnerRecord, 'pid' | 'startTime'>): Promise<() => Promise<void>> {
+  // Parents made here must stay passable (0711): the bridges' own directories may sit beside
+  // this one (`/run/plenum/bridges`), and bridges run as other users.
+  await mkdir(path.dirname(ownerDir), { recursive: true, mode: 0o711 });
   await mkdir(ownerDir, { recursive: true, mode: 0o700 });
   await chmod(ownerDir, 0o700);
   const file = path.join(ownerDir, `${record.id}.json`);
@@ -67,7 +71,7 @@ export interface SweepResult {
 
 /**
  * Removes what bridges of dead launching processes left behind: whatever still runs in the
- * namespace, the namespace with its veth pair, the working directory, the RabbitMQ account
+ * namespace, the namespace with its veth pair, its media forwarding rules, the working directory, the RabbitMQ account
  * and its queues (the answer queue outlives a bridge that never had a consumer), and finally
  * the record. Bridges whose owner runs, and anything without a record, are left alone:
  * other controllers and test processes on the same machine run bridges of their own.
@@ -119,6 +123,7 @@ async function removeStaleBridge(record: OwnerRecord): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 30));
   }
   await deleteNamespace({ name: record.namespace, hostInterface: record.hostInterface, hostAddress: '', address: '' });
+  await removeForwarding(record.id);
   // The record names the bridge's own directory, `<base>/<id>`: never anything else.
   if (path.basename(record.dir) === record.id) await rm(record.dir, { recursive: true, force: true });
   if (record.brokerVhost !== null) await deleteBridgeAccount(record.id, record.brokerVhost);

@@ -30,6 +30,11 @@ export interface JanusConfigOptions {
   /** Required in every Janus API request; random per bridge. */
   apiSecret: string;
   transport: JanusApiTransport;
+  /**
+   * The public address browsers send media to, when it is not `mediaAddress` (a 1:1 NAT
+   * forwards the bridge's ports to it): Janus puts it into its candidates instead. Default: none.
+   */
+  natMapping?: string;
   /** Janus log verbosity 0–7. Default 3 (warnings). */
   debugLevel?: number;
 }
@@ -64,7 +69,13 @@ export function renderJanusConfig(options: JanusConfigOptions): Record<string, s
         interface: options.mediaAddress,
       }),
       section('media', { ipv6: false, rtp_port_range: `${options.rtpPorts[0]}-${options.rtpPorts[1]}`, no_media_timer: 2 }),
-      section('nat', { full_trickle: true, ice_enforce_list: options.mediaAddress, nice_debug: false }),
+      section('nat', {
+        full_trickle: true,
+        ice_enforce_list: options.mediaAddress,
+        nice_debug: false,
+        // Replaces the address of every host candidate and keeps the port: each bridge's slice is forwarded 1:1.
+        ...(options.natMapping ? { nat_1_1_mapping: options.natMapping } : {}),
+      }),
       section('plugins', {}),
       section('transports', {}),
       section('events', { broadcast: false }),

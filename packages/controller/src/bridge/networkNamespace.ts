@@ -34,8 +34,12 @@ export function namespaceNames(id: string): { name: string; hostInterface: strin
   return { name: `plenum-${id}`, hostInterface: `plh-${short}`, innerInterface: `pln-${short}` };
 }
 
-/** Creates the namespace `plenum-<id>` with loopback up and a veth pair to the host. */
-export async function createNamespace(id: string, slot: number): Promise<NamespaceNetwork> {
+/**
+ * Creates the namespace `plenum-<id>` with loopback up and a veth pair to the host. With
+ * `routed`, the host is its default gateway, so media can reach browsers on other networks
+ * (the host forwards only the bridge's media ports: see `mediaForwarding.ts`).
+ */
+export async function createNamespace(id: string, slot: number, { routed = false } = {}): Promise<NamespaceNetwork> {
   const { name, hostInterface, innerInterface } = namespaceNames(id);
   const { host, bridge } = addressesFor(slot);
   try {
@@ -47,6 +51,7 @@ export async function createNamespace(id: string, slot: number): Promise<Namespa
     await ip('netns', 'exec', name, 'ip', 'addr', 'add', `${bridge}/30`, 'dev', innerInterface);
     await ip('netns', 'exec', name, 'ip', 'link', 'set', innerInterface, 'up');
     await ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
+    if (routed) await ip('netns', 'exec', name, 'ip', 'route', 'add', 'default', 'via', host);
   } catch (error) {
     await deleteNamespace({ name, hostInterface, hostAddress: host, address: bridge });
     throw error;

@@ -6,6 +6,8 @@ import { defaultOwnerDir, recordOwner, sweepStaleBridges, type SweepResult } fro
 import { writeJanusConfig, type JanusApiTransport } from './janusConfig.js';
 import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from './launcher.js';
 import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from './launchSupport.js';
+import type { MediaAddress } from './mediaAddress.js';
+import { enableForwarding, forwardMedia } from './mediaForwarding.js';
 import { addressesFor, createNamespace, deleteNamespace, hostAddresses, namespaceNames, namespacePids, type NamespaceNetwork } from './networkNamespace.js';
 
 export interface SandboxLauncherOptions {
@@ -27,12 +29,23 @@ export interface SandboxLauncherOptions {
    * `/run/plenum/bridge-owners`.
    */
   ownerDir?: string;
+  /**
+   * Where browsers send media (see `resolveMediaAddress`). Each bridge's port slice is
+   * forwarded from it into the bridge's namespace and Janus advertises it. Default: none,
+   * the bridge's own namespace address, which only this machine reaches.
+   */
+  publicAddress?: MediaAddress;
+  /** Told once when IPv4 forwarding had to be switched on for media. Default: nothing. */
+  warn?: (message: string) => void;
 }
 
 const idPattern = /^[a-z0-9]{8,16}$/;
 
 /** Bridges run as uid/gid `bridgeUidBase + slot`: unprivileged, and distinct per bridge. */
 const bridgeUidBase = 200_000;
+
+/** Distinct media port slices on one host (see `rtpPortsFor`). */
+const portSlices = 400;
 
 /** Kills whatever still runs in the namespace and waits until it is gone. */
 async function drainNamespace(name: string): Promise<void> {
@@ -69,13 +82,13 @@ class SandboxBridge implements Bridge {
   #closing: Promise<void> | undefined;
   #hasExited = false;
 
-  constructor(id: string, process: ChildProcess, network: NamespaceNetwork, dir: string, api: Bridge['api'], release: () => Promise<void>) {
+  constructor(id: string, process: ChildProcess, network: NamespaceNetwork, dir: string, mediaAddress: string, api: Bridge['api'], release: () => Promise<void>) {
     this.id = id;
     this.#process = process;
     this.#network = network;
     this.#dir = dir;
     this.#release = release;
-    this.mediaAddress = network.address;
+    this.mediaAddress = mediaAddress;
     this.api = api;
     this.#exited = new Promise((resolve) => {
       process.once('exit', (code, signal) => {
@@ -121,14 +134,14 @@ class SandboxBridge implements Bridge {
 /** The default launcher on Linux: see `SandboxBridge`. Needs root (namespaces, veth). */
 export class SandboxLauncher implements BridgeLauncher {
   readonly kind = 'sandbox';
-  readonly #options: Required<SandboxLauncherOptions>;
+  readonly #options: Required<Omit<SandboxLauncherOptions, 'publicAddress'>> & Pick<SandboxLauncherOptions, 'publicAddress'>;
   readonly #slots = new Set<number>();
   readonly #bridges = new Set<SandboxBridge>();
   /** The start-up sweep of bridges left by dead processes; launches wait for it. */
   readonly swept: Promise<SweepResult>;
 
   constructor(options: SandboxLauncherOptions) {
-    this.#options = { apiPort: 8188, readyTimeoutMs: 10_000, brokerUrl: '', ownerDir: defaultOwnerDir, ...options };
+    this.#options = { apiPort: 8188, readyTimeoutMs: 10_000, brokerUrl: '', ownerDir: defaultOwnerDir, warn: () => undefined, ...options };
     this.swept = sweepStaleBridges(this.#options.ownerDir);
   }
 
@@ -152,7 +165,12 @@ export class SandboxLauncher implements BridgeLauncher {
       await chmod(this.#options.baseDir, 0o711);
       await assertTraversable(this.#options.baseDir);
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      network = await createNamespace(spec.id, slot);
+      const publicAddress = this.#options.publicAddress;
+      network = await createNamespace(spec.id, slot, { routed: publicAddress !== undefined });
+      if (publicAddress) {
+        if (await enableForwarding()) this.#options.warn('IPv4 forwarding switched on (net.ipv4.ip_forward=1): bridges receive media from other networks through it');
+        cleanups.push(await forwardMedia({ id: spec.id, hostAddress: publicAddress.local, bridgeAddress: network.address, ports: rtpPortsFor(slot), hostInterface: network.hostInterface }));
+      }
       const brokerUrl = this.#options.brokerUrl;
       let api: Bridge['api'];
       let transport: JanusApiTransport;
@@ -167,7 +185,7 @@ export class SandboxLauncher implements BridgeLauncher {
         transport = { kind: 'websocket', address: network.address, port: this.#options.apiPort };
         api = { kind: 'websocket', url: `ws://${network.address}:${this.#options.apiPort}` };
       }
-      await writeJanusConfig({ dir, mediaAddress: network.address, rtpPorts: rtpPortsFor(slot), apiSecret: spec.apiSecret, transport });
+      await writeJanusConfig({ dir, mediaAddress: network.address, natMapping: publicAddress?.advertised, rtpPorts: rtpPortsFor(slot), apiSecret: spec.apiSecret, transport });
       // Each bridge runs as a user of its own that exists nowhere else, owning only its directory.
       const uid = String(bridgeUidBase + slot);
       await chownTree(dir, bridgeUidBase + slot);
@@ -195,7 +213,7 @@ export class SandboxLauncher implements BridgeLauncher {
       // Keep the sandbox's last complaint for the error message if start-up fails.
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
-      const bridge = new SandboxBridge(spec.id, child, network, dir, api, async () => {
+      const bridge = new SandboxBridge(spec.id, child, network, dir, publicAddress?.advertised ?? network.address, api, async () => {
         await release();
         this.#bridges.delete(bridge);
       });
@@ -227,14 +245,16 @@ export class SandboxLauncher implements BridgeLauncher {
   }
 
   /**
-   * A free /30 of 198.18.0.0/15: not used by this launcher nor present on the host (another
-   * controller or test process). Scanning starts at a random slot to make clashes unlikely.
+   * A free slot: a /30 of 198.18.0.0/15 and a media port slice, used neither by this launcher
+   * nor by any other bridge on the host (another controller or test process: its veth address
+   * is present). Only as many slots as port slices, since forwarded slices must not overlap.
+   * Scanning starts at a random slot to make clashes unlikely.
    */
   async #takeSlot(): Promise<number> {
     const inUse = await hostAddresses();
-    const start = Math.floor(Math.random() * 32_768);
-    for (let i = 0; i < 32_768; i++) {
-      const slot = (start + i) % 32_768;
+    const start = Math.floor(Math.random() * portSlices);
+    for (let i = 0; i < portSlices; i++) {
+      const slot = (start + i) % portSlices;
       if (!this.#slots.has(slot) && !inUse.has(addressesFor(slot).host)) {
         this.#slots.add(slot);
         return slot;

@@ -1,4 +1,4 @@
-import { type ParticipantId } from '@plenum/protocol';
+import { type IceServer, type ParticipantId } from '@plenum/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BridgeRegistry } from '../bridge/bridgeRegistry.js';
 import { BridgeRouter } from '../bridge/bridgeRouter.js';
@@ -40,6 +40,8 @@ export interface HubDependencies {
   verifyUserToken: (token: string) => Promise<VerifiedToken>;
   /** This controller's conference bridges. */
   bridges: BridgeRegistry;
+  /** TURN (and STUN) servers for a participant, credentials valid until `expiresAtMs`. Default: none. */
+  iceServers?: (participantId: string, expiresAtMs: number) => IceServer[];
   log: FastifyBaseLogger;
 }
 
@@ -56,6 +58,7 @@ export class SignalingHub {
   readonly guestTokens: GuestTokens;
   readonly verifyUserToken: (token: string) => Promise<VerifiedToken>;
   readonly bridges: BridgeRegistry;
+  readonly iceServers: (participantId: string, expiresAtMs: number) => IceServer[];
   /** Which controller runs each conference's bridge, and the way to it. */
   readonly media: BridgeRouter;
   readonly #broker: Broker;
@@ -74,6 +77,7 @@ export class SignalingHub {
     this.guestTokens = deps.guestTokens;
     this.verifyUserToken = deps.verifyUserToken;
     this.bridges = deps.bridges;
+    this.iceServers = deps.iceServers ?? (() => []);
     this.#broker = deps.broker;
     this.#log = deps.log;
     const services = new Map<string, BridgeService>();

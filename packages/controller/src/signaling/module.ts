@@ -1,4 +1,4 @@
-import type { LeaveReason, ParticipantId, Role, RoomInfo, SignalingErrorCode } from '@plenum/protocol';
+import type { IceConfiguration, LeaveReason, ParticipantId, Role, RoomInfo, SignalingErrorCode } from '@plenum/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { z } from 'zod';
 import type { ConferenceBridge } from '../bridge/conferenceBridge.js';
@@ -55,6 +55,11 @@ export interface ModuleContext {
     mediaEnabled: boolean;
     /** The conference's video bridge, wherever it runs (this controller or another). */
     bridge: ModuleBridge;
+    /**
+     * ICE servers for this participant's peer connections; TURN credentials last as long as
+     * its current token (with the grace period), so only a checked participant can relay.
+     */
+    ice(): IceConfiguration;
   };
 }
 
@@ -123,6 +128,8 @@ export interface ModuleInstance {
   onWaiting?(): Promise<void>;
   /** The participant left the waiting room (admitted, denied or gone). */
   onLeftWaitingRoom?(): Promise<void>;
+  /** The participant's token was renewed (`control/refresh_token` accepted). */
+  onTokenRefreshed?(): Promise<void>;
   /** The participant is leaving for good. */
   onLeave?(reason: LeaveReason): Promise<void>;
 }

@@ -397,6 +397,7 @@ export class SignalingSession {
     this.#tokenExpiresAt = expiresAt;
     this.#scheduleTokenExpiry();
     this.#send(controlNamespace, { message: 'token_refreshed', tokenExpiresAt: new Date(expiresAt).toISOString() });
+    for (const { instance } of this.#modules.values()) await instance.onTokenRefreshed?.();
   }
 
   #scheduleTokenExpiry(): void {
@@ -446,6 +447,12 @@ export class SignalingSession {
           request: (body, options) =>
             this.#hub.media.request(this.#room.id, { namespace, participant: participant().id, codec: this.#room.videoCodec, start: options?.start ?? false, body }),
           watch: (watcher) => this.#hub.media.watch(this.#room.id, participant().id, watcher),
+        },
+        ice: () => {
+          // A relay is worth no more than the token it was given for: it ends with the grace period.
+          const expiresAt = this.#tokenExpiresAt + this.#hub.config.tokenGraceSeconds * 1000;
+          const iceServers = this.#hub.iceServers(participant().id, expiresAt);
+          return iceServers.length > 0 ? { iceServers, expiresAt: new Date(expiresAt).toISOString() } : { iceServers };
         },
       },
     };

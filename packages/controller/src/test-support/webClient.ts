@@ -63,11 +63,11 @@ export async function openParticipant(browser: Browser, viewport = { width: 1280
 }
 
 /** Signs in through the dev provider's real login form, starting from the app's own button. */
-export async function signIn(page: Page, baseUrl: string, username: string, startPath = '/'): Promise<void> {
+export async function signIn(page: Page, baseUrl: string, username: string, startPath = '/', password = 'test-password'): Promise<void> {
   await page.goto(`${baseUrl}${startPath}`);
   await page.getByRole('button', { name: /^(Sign in|Anmelden)$/ }).first().click();
   await page.getByLabel('User name').fill(username);
-  await page.getByLabel('Password').fill('test-password');
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${baseUrl}${startPath}`);
   await page.getByText(/Signed in as|Angemeldet als/).waitFor();

@@ -69,12 +69,37 @@ export const MediaEvent = z.discriminatedUnion('message', [
   z.object({ message: z.literal('speaker'), participant: ParticipantId, speaking: z.boolean() }),
   /** The bridge was replaced: publish and subscribe again. */
   z.object({ message: z.literal('bridge_reset') }),
+  /** A participant published this stream anew (its connection was re-established): subscribe again. */
+  z.object({ message: z.literal('republished'), participant: ParticipantId, kind: MediaKind }),
+  /** Fresh ICE servers (new TURN credentials), sent after each token refresh. */
+  z.object({ message: z.literal('ice_servers'), ice: z.lazy(() => IceConfiguration) }),
   ErrorPayload,
 ]);
 export type MediaEvent = z.infer<typeof MediaEvent>;
 
-/** The media part of `join_success`: everyone's media state. */
+/**
+ * A STUN or TURN server for the browser's peer connections (`RTCIceServer`). TURN credentials
+ * are short-lived (TURN REST API: `username` is `<expiry>:<participant>`) and issued only to a
+ * participant whose token was checked.
+ */
+export const IceServer = z.strictObject({
+  urls: z.array(z.string().regex(/^(stun|turns?):[^\s]{1,250}$/)).min(1).max(8),
+  username: z.string().max(256).optional(),
+  credential: z.string().max(256).optional(),
+});
+export type IceServer = z.infer<typeof IceServer>;
+
+/** The ICE servers a participant uses, and when their credentials end (ISO time). */
+export const IceConfiguration = z.strictObject({
+  iceServers: z.array(IceServer).max(8),
+  /** When TURN credentials stop working; the controller sends new ones before, with each token refresh. */
+  expiresAt: z.iso.datetime().optional(),
+});
+export type IceConfiguration = z.infer<typeof IceConfiguration>;
+
+/** The media part of `join_success`: everyone's media state and this participant's ICE servers. */
 export const MediaJoinData = z.object({
   states: z.record(z.string(), MediaState),
+  ice: IceConfiguration,
 });
 export type MediaJoinData = z.infer<typeof MediaJoinData>;

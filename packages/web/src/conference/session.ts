@@ -1,4 +1,4 @@
-import { closeCodes, type AnyEvent, type JoinSuccess, type ParticipantId } from '@plenum/protocol';
+import { MediaJoinData, closeCodes, type AnyEvent, type JoinSuccess, type ParticipantId } from '@plenum/protocol';
 import type { User } from 'oidc-client-ts';
 import type { AppDispatch, RootState } from '../app/store.js';
 import { failureText } from '../api/rest.js';
@@ -51,6 +51,7 @@ export class ConferenceSession {
   readonly #onOffline = () => this.#connection?.abandon();
   /** Back online: try now rather than at the end of the back-off. */
   readonly #onOnline = () => {
+    this.media.networkChanged();
     if (this.#reconnectTimer === null) return;
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = null;
@@ -232,6 +233,9 @@ export class ConferenceSession {
     this.dispatch(chatJoined(join));
     this.dispatch(moderationJoined(join));
     this.dispatch(mediaJoined({ join }));
+    // TURN credentials stay out of Redux: only the media engine holds them.
+    const media = MediaJoinData.safeParse(join.modules.media);
+    if (media.success) this.media.setIce(media.data.ice);
     const local = this.getState().media.local;
     // After a reconnect the old peer connections may be gone at the bridge: start afresh.
     if (resumed) this.media.resetAfterBridgeLoss(local.audio, local.video);

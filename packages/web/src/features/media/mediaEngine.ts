@@ -1,4 +1,4 @@
-import type { IceCandidate, MediaCommand, MediaKind, ParticipantId } from '@plenum/protocol';
+import type { IceCandidate, IceConfiguration, MediaCommand, MediaKind, ParticipantId } from '@plenum/protocol';
 import { Peer } from './peer.js';
 import { rateLink, type Counters, type LinkStats } from './quality.js';
 
@@ -18,6 +18,9 @@ interface Subscription {
 
 const key = (target: string, kind: MediaKind) => `${target}/${kind}`;
 
+/** Repairs of one connection wait 0, 1, 2, 4 … s, at most this long. */
+const maxRepairDelayMs = 10_000;
+
 /**
  * The browser side of media: local tracks, one peer connection per publication and per
  * subscription. Streams and peer connections are not serializable, so they live here and
@@ -31,6 +34,13 @@ export class MediaEngine {
   readonly #counters = new Map<string, Counters>();
   readonly #listeners = new Set<() => void>();
   #version = 0;
+  #ice: IceConfiguration = { iceServers: [] };
+  /** After a connection failed with TURN on offer, every new one goes through the relay (as LiveKit does). */
+  #relayOnly = false;
+  #cameraFlags = { audio: false, video: false };
+  /** Consecutive repairs per connection (`key` or publication kind), for the back-off. */
+  readonly #repairs = new Map<string, number>();
+  readonly #repairTimers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly send: (command: MediaCommand) => void,
@@ -67,9 +77,38 @@ export class MediaEngine {
   setTrackEnabled(kind: 'audio' | 'video', enabled: boolean): void {
     const tracks = kind === 'audio' ? this.#camera?.getAudioTracks() : this.#camera?.getVideoTracks();
     for (const track of tracks ?? []) track.enabled = enabled;
+    this.#cameraFlags = { ...this.#cameraFlags, [kind]: enabled };
+  }
+
+  /** ICE servers from join_success and each token refresh; running connections take them for later gathering. */
+  setIce(ice: IceConfiguration): void {
+    this.#ice = ice;
+    const { iceServers } = this.#configuration();
+    for (const peer of this.#peers()) {
+      try {
+        peer.pc.setConfiguration({ ...peer.pc.getConfiguration(), iceServers });
+      } catch {
+        // A closed connection refuses; it is replaced anyway.
+      }
+    }
+  }
+
+  /** True once connections go through the TURN relay only. */
+  get relayOnly(): boolean {
+    return this.#relayOnly;
+  }
+
+  /** The network came back or changed: replace every connection that is not connected now. */
+  networkChanged(): void {
+    for (const [kind, peer] of this.#publications) if (peer.pc.connectionState !== 'connected') this.#repairPublication(kind, peer);
+    for (const [id, subscription] of this.#subscriptions) {
+      const [target, kind] = id.split('/') as [ParticipantId, MediaKind];
+      if (subscription.peer.pc.connectionState !== 'connected') this.#repairSubscription(target, kind, subscription.peer);
+    }
   }
 
   publishCamera(audio: boolean, video: boolean): void {
+    this.#cameraFlags = { audio, video };
     const stream = this.#camera;
     if (stream === null || stream.getTracks().length === 0) return;
     const peer = this.#newPublication('camera');
@@ -120,6 +159,13 @@ export class MediaEngine {
     this.#dropSubscription(target, kind);
     this.#subscription(target, kind);
     this.send({ action: 'subscribe', target, kind });
+  }
+
+  /** The publisher started its stream anew: the old subscription carries nothing any more. */
+  resubscribe(target: ParticipantId, kind: MediaKind): void {
+    if (!this.#subscriptions.has(key(target, kind))) return;
+    this.#dropSubscription(target, kind);
+    this.requestSubscription(target, kind);
   }
 
   unsubscribe(target: ParticipantId, kind: MediaKind): void {
@@ -183,6 +229,8 @@ export class MediaEngine {
   }
 
   close(): void {
+    for (const timer of this.#repairTimers) clearTimeout(timer);
+    this.#repairTimers.clear();
     for (const peer of this.#publications.values()) peer.close();
     this.#publications.clear();
     for (const subscription of this.#subscriptions.values()) subscription.peer.close();
@@ -195,7 +243,12 @@ export class MediaEngine {
 
   #newPublication(kind: MediaKind): Peer {
     this.#publications.get(kind)?.close();
-    const peer = new Peer((candidate) => this.send({ action: 'candidate', kind, candidate }));
+    const peer: Peer = new Peer(
+      (candidate) => this.send({ action: 'candidate', kind, candidate }),
+      this.#configuration(),
+      () => this.#repairPublication(kind, peer),
+    );
+    this.#whenConnected(peer, kind);
     this.#publications.set(kind, peer);
     return peer;
   }
@@ -214,7 +267,12 @@ export class MediaEngine {
     const id = key(target, kind);
     let subscription = this.#subscriptions.get(id);
     if (!subscription) {
-      const peer = new Peer((candidate) => this.send({ action: 'candidate', kind, target, candidate }));
+      const peer: Peer = new Peer(
+        (candidate) => this.send({ action: 'candidate', kind, target, candidate }),
+        this.#configuration(),
+        () => this.#repairSubscription(target, kind, peer),
+      );
+      this.#whenConnected(peer, id);
       const created: Subscription = { peer, stream: null };
       peer.pc.addEventListener('track', (event) => {
         if (peer.closed) return;
@@ -233,6 +291,54 @@ export class MediaEngine {
     const id = key(target, kind);
     this.#subscriptions.get(id)?.peer.close();
     this.#subscriptions.delete(id);
+  }
+
+  #configuration(): RTCConfiguration {
+    const iceServers: RTCIceServer[] = this.#ice.iceServers.map((server) => ({
+      urls: server.urls,
+      ...(server.username === undefined ? {} : { username: server.username }),
+      ...(server.credential === undefined ? {} : { credential: server.credential }),
+    }));
+    return { iceServers, iceTransportPolicy: this.#relayOnly && iceServers.length > 0 ? 'relay' : 'all' };
+  }
+
+  *#peers(): Iterable<Peer> {
+    yield* this.#publications.values();
+    for (const subscription of this.#subscriptions.values()) yield subscription.peer;
+  }
+
+  #whenConnected(peer: Peer, repairKey: string): void {
+    peer.pc.addEventListener('connectionstatechange', () => {
+      if (peer.pc.connectionState === 'connected') this.#repairs.delete(repairKey);
+    });
+  }
+
+  /** Runs `repair` after the back-off of `repairKey`; from the first failure on, through the relay. */
+  #scheduleRepair(repairKey: string, repair: () => void): void {
+    if (this.#ice.iceServers.length > 0) this.#relayOnly = true;
+    const attempt = this.#repairs.get(repairKey) ?? 0;
+    this.#repairs.set(repairKey, attempt + 1);
+    const timer = setTimeout(() => {
+      this.#repairTimers.delete(timer);
+      repair();
+    }, attempt === 0 ? 0 : Math.min(maxRepairDelayMs, 1000 * 2 ** (attempt - 1)));
+    this.#repairTimers.add(timer);
+  }
+
+  #repairPublication(kind: MediaKind, broken: Peer): void {
+    this.#scheduleRepair(kind, () => {
+      if (this.#publications.get(kind) !== broken) return;
+      if (kind === 'camera') this.publishCamera(this.#cameraFlags.audio, this.#cameraFlags.video);
+      else if (this.#screen) this.publishScreen(this.#screen);
+    });
+  }
+
+  #repairSubscription(target: ParticipantId, kind: MediaKind, broken: Peer): void {
+    this.#scheduleRepair(key(target, kind), () => {
+      if (this.#subscriptions.get(key(target, kind))?.peer !== broken) return;
+      this.#dropSubscription(target, kind);
+      this.requestSubscription(target, kind);
+    });
   }
 
   #fail(what: string): (error: unknown) => void {

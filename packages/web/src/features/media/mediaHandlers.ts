@@ -40,6 +40,12 @@ export function handleMediaEvent(payload: unknown, ctx: HandlerContext): void {
     case 'bridge_reset':
       ctx.bridgeReset();
       break;
+    case 'republished':
+      if (e.participant !== ctx.myId()) ctx.media.resubscribe(e.participant, e.kind);
+      break;
+    case 'ice_servers':
+      ctx.media.setIce(e.ice);
+      break;
     case 'subscribed':
     case 'error':
       break;

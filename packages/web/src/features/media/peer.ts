@@ -14,8 +14,25 @@ export class Peer {
   /** Serializes description changes, which must not overlap. */
   #chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly sendCandidate: (candidate: IceCandidate) => void) {
-    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+  /**
+   * `configuration`: ICE servers and transport policy (`relay` after a failed attempt).
+   * `onBroken`: ICE failed, or stayed disconnected for `brokenAfterMs` (a network change):
+   * the owner replaces this connection.
+   */
+  constructor(
+    private readonly sendCandidate: (candidate: IceCandidate) => void,
+    configuration: RTCConfiguration,
+    onBroken: () => void,
+  ) {
+    this.pc = new RTCPeerConnection({ ...configuration, bundlePolicy: 'max-bundle' });
+    let disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+    this.pc.addEventListener('connectionstatechange', () => {
+      clearTimeout(disconnectedTimer);
+      if (this.closed) return;
+      if (this.pc.connectionState === 'failed') onBroken();
+      // A few seconds of silence is a moved network, not a hiccup: ICE would need ~30 s to say failed.
+      else if (this.pc.connectionState === 'disconnected') disconnectedTimer = setTimeout(() => !this.closed && onBroken(), brokenAfterMs);
+    });
     this.pc.addEventListener('icecandidate', (event) => {
       if (this.closed) return;
       const wire = toWire(event.candidate);
@@ -63,6 +80,9 @@ export class Peer {
     this.pc.addIceCandidate(init).catch(() => undefined);
   }
 }
+
+/** How long a connection may stay `disconnected` before it counts as broken. */
+const brokenAfterMs = 5000;
 
 /** The wire form of a local candidate; `undefined` skips empty ones; `null` ends gathering. */
 function toWire(candidate: RTCIceCandidate | null): IceCandidate | undefined {

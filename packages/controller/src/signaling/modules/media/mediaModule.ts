@@ -42,7 +42,11 @@ class MediaInstance implements ModuleInstance, BridgeWatcher {
       const parsed = MediaState.safeParse(JSON.parse(value));
       if (parsed.success) states[id] = parsed.data;
     }
-    return { states };
+    return { states, ice: this.#ctx.runtime.ice() };
+  }
+
+  async onTokenRefreshed(): Promise<void> {
+    this.#ctx.send({ message: 'ice_servers', ice: this.#ctx.runtime.ice() });
   }
 
   async onCommand(raw: unknown): Promise<void> {

@@ -151,7 +151,8 @@ export class MediaService implements BridgeService {
     video: boolean,
   ): Promise<MediaResult> {
     const roomId = conference.room;
-    await media.publications.get(kind)?.handle.detach().catch(() => undefined);
+    const replaced = media.publications.get(kind);
+    await replaced?.handle.detach().catch(() => undefined);
     media.publications.delete(kind);
     const handle = await (await this.#janusSession(conference, media)).attach(videoroom, { opaqueId: feedId(participantId, kind) });
     handle.on('trickle', (candidate) => void this.#event(roomId, participantId, { message: 'candidate', kind, candidate: fromJanusCandidate(candidate) }));
@@ -169,7 +170,11 @@ export class MediaService implements BridgeService {
     const streams = StreamList.parse(answer.data.streams) ?? [];
     media.publications.set(kind, { handle, audioMid: streams.find((s) => s.type === 'audio')?.mid });
     // Others may subscribe only once media flows: before that Janus knows no such feed.
-    handle.once('webrtcup', () => void this.#internal(roomId, participantId, { type: 'published', kind, audio, video }));
+    handle.once('webrtcup', () => {
+      void this.#internal(roomId, participantId, { type: 'published', kind, audio, video });
+      // Subscriptions to the replaced publication carry nothing any more: their owners start new ones.
+      if (replaced) void this.#send(roomId, { to: 'room' }, { message: 'republished', participant: participantId, kind });
+    });
     await this.#event(roomId, participantId, { message: 'publish_answer', kind, sdp: answer.jsep.sdp });
     return ok;
   }

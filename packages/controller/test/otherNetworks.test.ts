@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumArgs } from '../src/test-support/browser.js';
+import { leftoverForwardingRules, TestNetworks, type ClientKind } from '../src/test-support/networks.js';
+import { recordPeerConnections, selectedPairs, type SelectedPair } from '../src/test-support/peerStats.js';
+import { startTestApp, type TestApp } from '../src/test-support/testApp.js';
+import { assertWebClientBuilt, joinFromLobby, openParticipant, signIn, smallWindow, waitForMediaFrom, webMeetingEnv, type Participant } from '../src/test-support/webClient.js';
+
+/** TURN over TLS on 443, as in production: a firewall that lets only HTTPS out lets it through. */
+const turnTlsPort = 443;
+
+/**
+ * Browsers on other networks: each Chromium runs in a network namespace of its own that
+ * reaches nothing but the server's public address (a documentation-range address this test
+ * puts on the host). Media goes to that address, forwarded into the sandboxed bridge, or
+ * through the embedded TURN relay where the network allows no UDP.
+ */
+describe('a meeting between browsers on other networks', () => {
+  let networks: TestNetworks;
+  let t: TestApp;
+  let bridgeDir: string;
+  const browsers: Browser[] = [];
+  let rooms = 0;
+
+  beforeAll(async () => {
+    assertWebClientBuilt();
+    networks = await TestNetworks.create();
+    bridgeDir = mkdtempSync(path.join(tmpdir(), 'plenum-net-bridges-'));
+    t = await startTestApp({
+      env: {
+        ...webMeetingEnv(bridgeDir),
+        PLENUM_HOST: networks.publicAddress,
+        PLENUM_TLS_SELF_SIGNED: networks.publicAddress,
+        PLENUM_MEDIA_PUBLIC_ADDRESS: networks.publicAddress,
+        PLENUM_TURN: 'embedded',
+        PLENUM_TURN_TLS_PORT: String(turnTlsPort),
+      },
+    });
+  });
+
+  afterAll(async () => {
+    for (const browser of browsers) await browser.close().catch(() => undefined);
+    await t.close();
+    rmSync(bridgeDir, { recursive: true, force: true });
+    await networks.close();
+  });
+
+  /** A participant whose browser runs on a network of the given kind. */
+  async function participantOn(kind: ClientKind): Promise<Participant> {
+    const network = await networks.client(kind);
+    const browser = await chromium.launch({
+      executablePath: network.chromium,
+      headless: true,
+      // The test's certificate is self-signed; the browser is told to accept it, as a user would click through.
+      args: [...chromiumArgs, '--autoplay-policy=no-user-gesture-required', '--ignore-certificate-errors'],
+    });
+    browsers.push(browser);
+    const participant = await openParticipant(browser, smallWindow);
+    await recordPeerConnections(participant.context);
+    return participant;
+  }
+
+  /** Alice opens a room and Bob joins it; both see and hear each other. */
+  async function meet(alice: Participant, bob: Participant): Promise<void> {
+    const name = `Across networks ${++rooms}`;
+    await signIn(alice.page, t.baseUrl, 'alice');
+    await alice.page.getByLabel('Room name').fill(name);
+    await alice.page.getByRole('button', { name: 'Create room' }).click();
+    const room = alice.page.locator('li.room-item', { hasText: name });
+    const roomId = await room.getAttribute('data-room');
+    await room.getByRole('button', { name: 'Enter' }).click();
+    await joinFromLobby(alice.page);
+    await signIn(bob.page, t.baseUrl, 'bob', `/room/${roomId ?? ''}`);
+    await joinFromLobby(bob.page);
+    await waitForMediaFrom(alice.page, 1, 60_000);
+    await waitForMediaFrom(bob.page, 1, 60_000);
+  }
+
+  async function leave(...people: Participant[]): Promise<void> {
+    for (const person of people) {
+      expect(person.problems).toEqual([]);
+      await person.context.close();
+    }
+  }
+
+  const direct = (pair: SelectedPair) => pair.localType !== 'relay' && pair.remoteAddress === networks.publicAddress;
+
+  it('two browsers, each on its own network, meet through the public address', async () => {
+    const alice = await participantOn('direct');
+    const bob = await participantOn('direct');
+    await meet(alice, bob);
+    // Every connection (publication and subscription) goes straight to the public address.
+    for (const person of [alice, bob]) {
+      const pairs = await selectedPairs(person.page);
+      expect(pairs.length).toBeGreaterThanOrEqual(2);
+      expect(pairs.every(direct), JSON.stringify(pairs)).toBe(true);
+    }
+    await leave(alice, bob);
+  }, 150_000);
+
+  it('a browser behind NAT meets one on another network', async () => {
+    const alice = await participantOn('nat');
+    const bob = await participantOn('direct');
+    await meet(alice, bob);
+    expect((await selectedPairs(alice.page)).every(direct)).toBe(true);
+    await leave(alice, bob);
+  }, 150_000);
+
+  it('a browser whose network drops all UDP gets media through TURN over TCP', async () => {
+    const alice = await participantOn('no-udp');
+    const bob = await participantOn('direct');
+    await meet(alice, bob);
+    const pairs = await selectedPairs(alice.page);
+    expect(pairs.length).toBeGreaterThanOrEqual(2);
+    expect(pairs.every((pair) => pair.localType === 'relay' && pair.relayProtocol === 'tcp'), JSON.stringify(pairs)).toBe(true);
+    await leave(alice, bob);
+  }, 150_000);
+
+  it('a browser that may reach only HTTPS and port 443 gets media through TURN over TLS', async () => {
+    const port = Number(new URL(t.baseUrl).port);
+    const alice = await participantOn({ tcpPorts: [port, turnTlsPort] });
+    const bob = await participantOn('direct');
+    await meet(alice, bob);
+    const pairs = await selectedPairs(alice.page);
+    expect(pairs.length).toBeGreaterThanOrEqual(2);
+    expect(pairs.every((pair) => pair.localType === 'relay' && pair.relayProtocol === 'tls'), JSON.stringify(pairs)).toBe(true);
+    await leave(alice, bob);
+  }, 150_000);
+
+  it('leaves no forwarding rule behind once the meetings are over', async () => {
+    // Bridges outlive their last participant by PLENUM_BRIDGE_GRACE (1 s here).
+    await expect.poll(() => leftoverForwardingRules(), { timeout: 20_000, interval: 500 }).toEqual([]);
+  }, 30_000);
+});
