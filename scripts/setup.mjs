@@ -35,8 +35,8 @@ function isInstalled(pkg) {
 
 /**
  * Installs missing Debian packages with apt-get when running as root; otherwise stops with
- * the exact command to run. Services that packages would start (janus) are kept from starting:
- * Plenum starts its own bridges.
+ * the exact command to run. Services that packages would start (janus, coturn) are kept from
+ * starting: Plenum starts its own bridges and its own TURN relay.
  */
 export function ensureSystemPackages(packages) {
   if (!existsSync('/usr/bin/dpkg-query')) {
@@ -68,13 +68,14 @@ export function ensureSystemPackages(packages) {
  * machine. `oci`: podman with runc (crun fails on some hosts) and netavark, which needs
  * iptables, and aardvark-dns (podman turns DNS on for every network it makes); debootstrap builds the bridge image without a registry
  * (scripts/build-bridge-image.mjs). `host` uses prlimit and setpriv from util-linux, which
- * every Debian has.
+ * every Debian has. Every launcher with media on this machine runs coturn, the embedded TURN
+ * relay (PLENUM_TURN=embedded, the default).
  */
 export const launcherPackages = {
-  sandbox: ['janus', 'bubblewrap', 'iproute2'],
-  oci: ['podman', 'runc', 'netavark', 'aardvark-dns', 'iptables', 'debootstrap', 'iproute2'],
+  sandbox: ['janus', 'bubblewrap', 'iproute2', 'coturn'],
+  oci: ['podman', 'runc', 'netavark', 'aardvark-dns', 'iptables', 'debootstrap', 'iproute2', 'coturn'],
   kubernetes: [],
-  host: ['janus'],
+  host: ['janus', 'coturn'],
   none: [],
 };
 

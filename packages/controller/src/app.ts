@@ -15,6 +15,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import pino from 'pino';
+import type { JSONWebKeySet } from 'jose';
 import { ConfigError, type Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { authentication } from './identity/authentication.js';
@@ -43,6 +44,9 @@ import { createKubernetesLauncher } from './bridge/kubernetesLauncher.js';
 import { kubernetesLauncherOptions } from './bridge/kubernetesConfig.js';
 import { OciLauncher } from './bridge/ociLauncher.js';
 import { SandboxLauncher } from './bridge/sandboxLauncher.js';
+import { MediaAddressError, resolveMediaAddress, type MediaAddress } from './bridge/mediaAddress.js';
+import { createTurnService } from './turn/createTurnService.js';
+import type { TurnService } from './turn/turnService.js';
 import type { Broker } from './broker/broker.js';
 import { RoomState } from './signaling/roomState.js';
 import { GuestTokens } from './signaling/guestTokens.js';
@@ -70,6 +74,8 @@ export interface AppDependencies {
   controllerId?: string;
   /** Where logs go. Default: standard output. */
   logStream?: DestinationStream;
+  /** PEM certificate (chain) and private key: serve HTTPS and WSS. Default: plain HTTP. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 /**
@@ -87,6 +93,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    https: deps.https ?? null,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -143,8 +150,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   // Plenum's plugins.
   await app.register(metrics);
+  let devKeys: JSONWebKeySet | undefined;
   if (!config.oidc.externalIssuer) {
-    const provider = await createDevProvider({
+    const dev = await createDevProvider({
       issuer: config.oidc.issuer,
       publicUrl: config.publicUrl,
       audience: config.oidc.audience,
@@ -152,8 +160,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       trustProxy: config.trustProxy,
       accessTokenTtlSeconds: config.devTokenTtlSeconds,
     });
+    devKeys = dev.publicKeys;
     await app.register(devProviderPlugin, {
-      provider,
+      provider: dev.provider,
       mountPath: new URL(config.oidc.issuer).pathname.replace(/\/+$/, ''),
       password: config.devPassword,
     });
@@ -164,17 +173,27 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     algorithms: config.oidc.algorithms,
     clockToleranceSeconds: config.oidc.clockToleranceSeconds,
     requireVerifiedEmail: config.oidc.requireVerifiedEmail,
+    ...(devKeys ? { localKeys: devKeys } : {}),
   });
 
   app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
+  // Where browsers send media, and the relay for those who cannot reach it directly.
+  const mediaAddress = await resolveMediaAddressFor(config, app.log);
+  const turn = await startTurn(config, mediaAddress, app.log);
+  app.addHook('onClose', async () => turn.service?.close());
+
   app.get('/readyz', { config: { public: true } }, async (_request, reply) => {
+    const down: string[] = [];
     try {
       await db.ping();
-      return { status: 'ready' };
     } catch (cause) {
       app.log.warn({ err: cause }, 'database not reachable');
-      return reply.code(503).send({ code: 'service_unavailable', message: 'database not reachable' });
+      down.push('database not reachable');
     }
+    const turnProblem = turn.failed ?? (await turn.service?.problem().catch((error: unknown) => (error instanceof Error ? error.message : 'unknown')));
+    if (turnProblem !== undefined) down.push(`TURN relay: ${turnProblem}`);
+    if (down.length > 0) return reply.code(503).send({ code: 'service_unavailable', message: down.join('; ') });
+    return { status: 'ready' };
   });
 
   // The REST API: every route needs a bearer token unless marked public.
@@ -194,7 +213,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     { prefix: '/v1' },
   );
 
-  const launcher = createLauncher(config, app.log);
+  const launcher = createLauncher(config, app.log, mediaAddress);
   const hub = new SignalingHub({
     bridges: new BridgeRegistry({
       launcher,
@@ -212,6 +231,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     config: config.signaling,
     guestTokens,
     verifyUserToken: (token) => verifier.verify(token),
+    ...(turn.service ? { iceServers: (participantId: string, expiresAtMs: number) => turn.service?.iceServers(participantId, expiresAtMs) ?? [] } : {}),
     log: app.log,
   });
   await hub.start();
@@ -222,15 +242,52 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   return app;
 }
 
+/** Where browsers send media, for launchers that forward it; `undefined`: bridges' own addresses. */
+async function resolveMediaAddressFor(config: Config, log: FastifyBaseLogger): Promise<MediaAddress | undefined> {
+  const { launcher, publicAddress } = config.bridge;
+  if (publicAddress === 'internal' || (launcher !== 'sandbox' && launcher !== 'oci')) return undefined;
+  try {
+    const address = await resolveMediaAddress(publicAddress);
+    log.info({ mediaAddress: address.advertised, hostAddress: address.local, source: address.source }, `browsers send media to ${address.advertised} (${address.source}; PLENUM_MEDIA_PUBLIC_ADDRESS changes it)`);
+    return address;
+  } catch (error) {
+    if (error instanceof MediaAddressError) throw new ConfigError([`PLENUM_MEDIA_PUBLIC_ADDRESS: ${error.message}`]);
+    throw error;
+  }
+}
+
+/**
+ * The TURN relay the configuration names. A relay that does not start leaves the controller
+ * running (people on open networks still meet), with the reason in the log and in /readyz.
+ */
+async function startTurn(config: Config, mediaAddress: MediaAddress | undefined, log: FastifyBaseLogger): Promise<{ service?: TurnService; failed?: string }> {
+  if (config.turn.mode === 'off' || config.bridge.launcher === 'none') return {};
+  // Browsers on this machine only (internal media address): nobody needs a relay.
+  if (config.turn.mode === 'embedded' && mediaAddress === undefined) return {};
+  try {
+    const service = await createTurnService(config.turn, {
+      publicAddress: mediaAddress?.advertised,
+      ...(mediaAddress ? { listenAddress: mediaAddress.local } : {}),
+      dir: path.join(config.bridge.dir, 'turn'),
+      log,
+    });
+    if (service) log.info({ turn: service.kind }, `TURN relay: ${service.kind === 'embedded' ? `coturn on ${mediaAddress?.local ?? ''}` : 'external'}`);
+    return service ? { service } : {};
+  } catch (error) {
+    log.error({ err: error }, 'the TURN relay did not start: browsers behind strict firewalls cannot get media');
+    return { failed: `did not start (${error instanceof Error ? error.message : 'unknown error'})` };
+  }
+}
+
 /** The launcher the configuration names; `none` runs signaling without media. */
-function createLauncher(config: Config, log: FastifyBaseLogger): BridgeLauncher {
+function createLauncher(config: Config, log: FastifyBaseLogger, publicAddress: MediaAddress | undefined): BridgeLauncher {
   // With RabbitMQ configured, every command reaches the bridges through it.
   const { bridge, amqpUrl: brokerUrl } = config;
   switch (bridge.launcher) {
     case 'sandbox':
-      return new SandboxLauncher({ baseDir: bridge.dir, brokerUrl });
+      return new SandboxLauncher({ baseDir: bridge.dir, brokerUrl, publicAddress, warn: (message) => log.warn(message) });
     case 'oci': {
-      const oci = new OciLauncher({ socketPath: bridge.oci.socketPath, image: bridge.oci.image, baseDir: bridge.dir, brokerUrl, warn: (message) => log.warn(message) });
+      const oci = new OciLauncher({ socketPath: bridge.oci.socketPath, image: bridge.oci.image, baseDir: bridge.dir, brokerUrl, publicAddress, warn: (message) => log.warn(message) });
       // Containers left by a controller that died here go now, not at the first conference.
       void oci.sweep();
       return oci;

@@ -13,6 +13,9 @@ import { MemoryBroker, MemoryBus } from './broker/memoryBroker.js';
 import { MemoryStore } from './state/memoryStore.js';
 import { RedisStore } from './state/redisStore.js';
 import type { VolatileStore } from './state/volatileStore.js';
+import { loadServerTls, type ServerTls } from './tls/serverTls.js';
+import { tlsStartLines } from './tls/startNotice.js';
+import { TlsError } from './tls/tlsError.js';
 
 async function openDatabase(config: Config): Promise<Database> {
   if (config.databaseUrl) return openPostgres({ url: config.databaseUrl });
@@ -40,11 +43,21 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  let tls: ServerTls | undefined;
+  try {
+    tls = await loadServerTls(config.tls);
+  } catch (error) {
+    if (error instanceof TlsError) {
+      process.stderr.write(`Plenum cannot start: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
   const db = await openDatabase(config);
   await migrate(db);
   const store = await openStore(config);
   const broker = await openBroker(config);
-  const app = await buildApp({ config, db, store, broker });
+  const app = await buildApp({ config, db, store, broker, https: tls && { cert: tls.cert, key: tls.key } });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -71,6 +84,7 @@ async function main(): Promise<void> {
   if (!config.oidc.externalIssuer) {
     lines.push(`  sign in as ${devAccounts.map((a) => a.username).join(', ')} (password: PLENUM_DEV_PASSWORD, default "plenum")`);
   }
+  if (tls) lines.push(...tlsStartLines(tls, config.publicUrl));
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBridgeImage, useEngine, type EngineService } from '../src/bridge/podmanService.js';
 import { chromiumArgs } from '../src/test-support/browser.js';
 import { leftoverForwardingRules, TestNetworks, type ClientKind } from '../src/test-support/networks.js';
 import { recordPeerConnections, selectedPairs, type SelectedPair } from '../src/test-support/peerStats.js';
@@ -11,6 +12,7 @@ import { assertWebClientBuilt, joinFromLobby, openParticipant, signIn, smallWind
 
 /** TURN over TLS on 443, as in production: a firewall that lets only HTTPS out lets it through. */
 const turnTlsPort = 443;
+const ociImage = process.env.PLENUM_TEST_OCI_IMAGE ?? 'plenum-janus:1.1.2';
 
 /**
  * Browsers on other networks: each Chromium runs in a network namespace of its own that
@@ -18,39 +20,39 @@ const turnTlsPort = 443;
  * puts on the host). Media goes to that address, forwarded into the sandboxed bridge, or
  * through the embedded TURN relay where the network allows no UDP.
  */
-describe('a meeting between browsers on other networks', () => {
-  let networks: TestNetworks;
-  let t: TestApp;
-  let bridgeDir: string;
+/** A controller serving HTTPS on a public address of a test network, with TURN, and browsers on networks of their own. */
+function meetingsAcrossNetworks(launcherEnv: () => Record<string, string>) {
+  const state = {} as { networks: TestNetworks; t: TestApp; bridgeDir: string };
   const browsers: Browser[] = [];
   let rooms = 0;
 
   beforeAll(async () => {
     assertWebClientBuilt();
-    networks = await TestNetworks.create();
-    bridgeDir = mkdtempSync(path.join(tmpdir(), 'plenum-net-bridges-'));
-    t = await startTestApp({
+    state.networks = await TestNetworks.create();
+    state.bridgeDir = mkdtempSync(path.join(tmpdir(), 'plenum-net-bridges-'));
+    state.t = await startTestApp({
       env: {
-        ...webMeetingEnv(bridgeDir),
-        PLENUM_HOST: networks.publicAddress,
-        PLENUM_TLS_SELF_SIGNED: networks.publicAddress,
-        PLENUM_MEDIA_PUBLIC_ADDRESS: networks.publicAddress,
+        ...webMeetingEnv(state.bridgeDir),
+        ...launcherEnv(),
+        PLENUM_HOST: state.networks.publicAddress,
+        PLENUM_TLS_SELF_SIGNED: state.networks.publicAddress,
+        PLENUM_MEDIA_PUBLIC_ADDRESS: state.networks.publicAddress,
         PLENUM_TURN: 'embedded',
         PLENUM_TURN_TLS_PORT: String(turnTlsPort),
       },
     });
-  });
+  }, 120_000);
 
   afterAll(async () => {
-    for (const browser of browsers) await browser.close().catch(() => undefined);
-    await t.close();
-    rmSync(bridgeDir, { recursive: true, force: true });
-    await networks.close();
+    for (const browser of browsers.splice(0)) await browser.close().catch(() => undefined);
+    await state.t.close();
+    rmSync(state.bridgeDir, { recursive: true, force: true });
+    await state.networks.close();
   });
 
   /** A participant whose browser runs on a network of the given kind. */
   async function participantOn(kind: ClientKind): Promise<Participant> {
-    const network = await networks.client(kind);
+    const network = await state.networks.client(kind);
     const browser = await chromium.launch({
       executablePath: network.chromium,
       headless: true,
@@ -65,6 +67,7 @@ describe('a meeting between browsers on other networks', () => {
 
   /** Alice opens a room and Bob joins it; both see and hear each other. */
   async function meet(alice: Participant, bob: Participant): Promise<void> {
+    const { t } = state;
     const name = `Across networks ${++rooms}`;
     await signIn(alice.page, t.baseUrl, 'alice');
     await alice.page.getByLabel('Room name').fill(name);
@@ -79,14 +82,22 @@ describe('a meeting between browsers on other networks', () => {
     await waitForMediaFrom(bob.page, 1, 60_000);
   }
 
+  /** Everyone leaves with the Leave button (a closed tab would keep its seat for the resumption window). */
   async function leave(...people: Participant[]): Promise<void> {
     for (const person of people) {
       expect(person.problems).toEqual([]);
+      await person.page.getByRole('button', { name: 'Leave' }).click();
+      await person.page.locator('.conference').waitFor({ state: 'detached' });
       await person.context.close();
     }
   }
 
-  const direct = (pair: SelectedPair) => pair.localType !== 'relay' && pair.remoteAddress === networks.publicAddress;
+  const direct = (pair: SelectedPair) => pair.localType !== 'relay' && pair.remoteAddress === state.networks.publicAddress;
+  return { state, participantOn, meet, leave, direct };
+}
+
+describe('a meeting between browsers on other networks (sandbox bridge)', () => {
+  const { state, participantOn, meet, leave, direct } = meetingsAcrossNetworks(() => ({ PLENUM_BRIDGE_LAUNCHER: 'sandbox' }));
 
   it('two browsers, each on its own network, meet through the public address', async () => {
     const alice = await participantOn('direct');
@@ -120,7 +131,7 @@ describe('a meeting between browsers on other networks', () => {
   }, 150_000);
 
   it('a browser that may reach only HTTPS and port 443 gets media through TURN over TLS', async () => {
-    const port = Number(new URL(t.baseUrl).port);
+    const port = Number(new URL(state.t.baseUrl).port);
     const alice = await participantOn({ tcpPorts: [port, turnTlsPort] });
     const bob = await participantOn('direct');
     await meet(alice, bob);
@@ -134,4 +145,32 @@ describe('a meeting between browsers on other networks', () => {
     // Bridges outlive their last participant by PLENUM_BRIDGE_GRACE (1 s here).
     await expect.poll(() => leftoverForwardingRules(), { timeout: 20_000, interval: 500 }).toEqual([]);
   }, 30_000);
+});
+
+describe('a meeting between browsers on other networks (oci bridge)', () => {
+  const engine = {} as { service: EngineService };
+  beforeAll(async () => {
+    engine.service = await useEngine(process.env.PLENUM_TEST_OCI_SOCKET);
+    await ensureBridgeImage(engine.service.socketPath, ociImage);
+  }, 600_000);
+  afterAll(async () => {
+    await engine.service.stop();
+  });
+  const { participantOn, meet, leave, direct } = meetingsAcrossNetworks(() => ({
+    PLENUM_BRIDGE_LAUNCHER: 'oci',
+    PLENUM_BRIDGE_OCI_SOCKET: engine.service.socketPath,
+    PLENUM_BRIDGE_OCI_IMAGE: ociImage,
+  }));
+
+  it('two browsers, each on its own network, meet through the public address', async () => {
+    const alice = await participantOn('direct');
+    const bob = await participantOn('nat');
+    await meet(alice, bob);
+    for (const person of [alice, bob]) {
+      const pairs = await selectedPairs(person.page);
+      expect(pairs.every(direct), JSON.stringify(pairs)).toBe(true);
+    }
+    await leave(alice, bob);
+    await expect.poll(() => leftoverForwardingRules(), { timeout: 30_000, interval: 500 }).toEqual([]);
+  }, 180_000);
 });

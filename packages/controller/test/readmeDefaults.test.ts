@@ -15,7 +15,7 @@ const defaultUrl = 'http://localhost:8080';
 const defaultPassword = 'plenum';
 
 /** The machine the README's user has: one non-loopback address, the default route on it. */
-const serverAddress = '192.0.2.200';
+const serverAddress = '198.51.100.200';
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: 'ignore', timeout: 10_000 });

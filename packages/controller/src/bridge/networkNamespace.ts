@@ -76,6 +76,16 @@ export async function hostAddresses(): Promise<Set<string>> {
   return new Set([...stdout.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((match) => match[1] ?? ''));
 }
 
+/** The host interface that holds `address`, if any. */
+export async function interfaceWithAddress(address: string): Promise<string | undefined> {
+  const { stdout } = await run('ip', ['-o', '-4', 'addr', 'show'], { timeout: 5000 });
+  for (const line of stdout.split('\n')) {
+    const match = /^\d+:\s+(\S+)\s+inet (\d+\.\d+\.\d+\.\d+)\//.exec(line);
+    if (match?.[2] === address) return match[1];
+  }
+  return undefined;
+}
+
 /** Process IDs running inside the namespace. */
 export async function namespacePids(name: string): Promise<number[]> {
   const { stdout } = await run('ip', ['netns', 'pids', name], { timeout: 5000 }).catch(() => ({ stdout: '' }));

@@ -1,12 +1,16 @@
+import { execFile } from 'node:child_process';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { createBridgeAccount, startBrokerRelay, waitForConsumer, type BridgeBrokerAccount } from './brokerAccess.js';
 import { writeJanusConfig } from './janusConfig.js';
 import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from './launcher.js';
 import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from './launchSupport.js';
-import { addressesFor, hostAddresses } from './networkNamespace.js';
+import type { MediaAddress } from './mediaAddress.js';
+import { enableForwarding, forwardMedia } from './mediaForwarding.js';
+import { addressesFor, hostAddresses, interfaceWithAddress } from './networkNamespace.js';
 import { demuxLogs, explainEngineError, NetworkSummary, WaitResult } from './ociEngine.js';
 import { bridgeLabel, ownerLabel, ownerTag, sweepOrphanedBridges } from './ociSweep.js';
 
@@ -27,11 +31,21 @@ export interface OciLauncherOptions {
   memoryBytes?: number;
   /** Processes and threads per bridge (Janus runs a thread per session). Default 4096. */
   pidsLimit?: number;
+  /**
+   * Where browsers send media (see `resolveMediaAddress`): each bridge's port slice is
+   * forwarded from it to the container, which gets a route back through the host (its network
+   * stays internal: nothing else is forwarded). Default: none, the container's own address,
+   * which only this machine reaches.
+   */
+  publicAddress?: MediaAddress;
   /** Where problems nobody awaits go (a failed sweep of orphaned bridges). Default: a process warning. */
   warn?: (message: string) => void;
 }
 
 const idPattern = /^[a-z0-9]{8,16}$/;
+const run = promisify(execFile);
+/** Distinct media port slices on one host, shared with the sandbox's slots. */
+const portSlices = 400;
 
 /** Containers run as uid/gid `containerUidBase + slot`: never root, distinct per bridge and from the sandbox's. */
 const containerUidBase = 300_000;
@@ -127,7 +141,7 @@ function signalName(number: number): NodeJS.Signals | null {
  */
 export class OciLauncher implements BridgeLauncher {
   readonly kind = 'oci';
-  readonly #options: Required<OciLauncherOptions>;
+  readonly #options: Required<Omit<OciLauncherOptions, 'publicAddress'>> & Pick<OciLauncherOptions, 'publicAddress'>;
   readonly #docker: Docker;
   readonly #slots = new Set<number>();
   readonly #bridges = new Set<OciBridge>();
@@ -200,7 +214,8 @@ export class OciLauncher implements BridgeLauncher {
 
       let account: BridgeBrokerAccount | undefined;
       let api: Bridge['api'];
-      const config = { dir, mediaAddress: address, rtpPorts: rtpPortsFor(slot), apiSecret: spec.apiSecret };
+      const { publicAddress } = this.#options;
+      const config = { dir, mediaAddress: address, natMapping: publicAddress?.advertised, rtpPorts: rtpPortsFor(slot), apiSecret: spec.apiSecret };
       if (brokerUrl) {
         const created = await createBridgeAccount(spec.id, brokerUrl);
         account = created;
@@ -241,6 +256,16 @@ export class OciLauncher implements BridgeLauncher {
       // Removing the container also drops its log and anonymous volumes.
       cleanups.push(() => container.remove({ force: true, v: true }));
       await container.start();
+      if (publicAddress) {
+        // The network is internal (no route out): the host gives the container one, and forwards only its media ports.
+        const { State } = await container.inspect();
+        await run('nsenter', ['-t', String(State.Pid), '-n', 'ip', 'route', 'add', 'default', 'via', gateway], { timeout: 5000 });
+        if (await enableForwarding()) this.#options.warn('IPv4 forwarding switched on (net.ipv4.ip_forward=1): bridges receive media from other networks through it');
+        const hostInterface = await interfaceWithAddress(gateway);
+        // The engine turns forwarding off on an internal network's bridge; the rules below let only media through.
+        if (hostInterface) await writeFile(`/proc/sys/net/ipv4/conf/${hostInterface}/forwarding`, '1\n');
+        cleanups.push(await forwardMedia({ id: spec.id, hostAddress: publicAddress.local, bridgeAddress: address, ports: rtpPortsFor(slot), ...(hostInterface ? { hostInterface } : {}) }));
+      }
 
       if (brokerUrl && account) {
         const relay = await startBrokerRelay(gateway, brokerUrl);
@@ -253,7 +278,7 @@ export class OciLauncher implements BridgeLauncher {
       }
       await writeFile(path.join(dir, 'start'), '', { mode: 0o400 });
 
-      const started = new OciBridge(spec.id, container, address, api, async () => {
+      const started = new OciBridge(spec.id, container, publicAddress?.advertised ?? address, api, async () => {
         await undo();
         this.#bridges.delete(started);
       });
@@ -291,9 +316,10 @@ export class OciLauncher implements BridgeLauncher {
       const parsed = NetworkSummary.safeParse(entry);
       for (const config of parsed.success ? (parsed.data.IPAM?.Config ?? []) : []) if (config.Gateway) inUse.add(config.Gateway);
     }
-    const start = Math.floor(Math.random() * 32_768);
-    for (let i = 0; i < 32_768; i++) {
-      const slot = (start + i) % 32_768;
+    // As many slots as media port slices (see `rtpPortsFor`): forwarded slices must not overlap.
+    const start = Math.floor(Math.random() * portSlices);
+    for (let i = 0; i < portSlices; i++) {
+      const slot = (start + i) % portSlices;
       if (!this.#slots.has(slot) && !inUse.has(addressesFor(slot).host)) {
         this.#slots.add(slot);
         return slot;

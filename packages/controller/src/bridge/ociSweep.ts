@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { removeForwarding } from './mediaForwarding.js';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { z } from 'zod';
@@ -48,7 +49,8 @@ export interface SweepOptions {
 
 /**
  * Removes what bridges launched by a controller process that died without closing them left
- * behind on this host: container, network, directory, broker account. Returns their ids.
+ * behind on this host: container, network, media forwarding rules, directory, broker account.
+ * Returns their ids.
  */
 export async function sweepOrphanedBridges(docker: Docker, options: SweepOptions): Promise<string[]> {
   const filters = JSON.stringify({ label: [bridgeLabel] });
@@ -71,6 +73,7 @@ export async function sweepOrphanedBridges(docker: Docker, options: SweepOptions
       await docker.getNetwork(network.Id).remove().catch(() => undefined);
     }
     await rm(path.join(options.baseDir, id), { recursive: true, force: true });
+    await removeForwarding(id);
     if (options.brokerUrl) await run('rabbitmqctl', ['-q', 'delete_user', `plenum-bridge-${id}`], { timeout: 15_000 }).catch(() => undefined);
   }
   return [...orphans];

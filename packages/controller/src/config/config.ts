@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { z } from 'zod';
 import { defaultEngineSocket } from '../bridge/ociEngine.js';
+import { urlHost } from '../tls/names.js';
+import type { TlsSettings } from '../tls/serverTls.js';
+import { turnConfig, type TurnConfig } from '../turn/turnConfig.js';
 import { configSchema, type RawConfig } from './schema.js';
 
 
@@ -21,6 +24,8 @@ export interface Config {
   port: number;
   host: string;
   publicUrl: string;
+  /** HTTPS (and WSS) on `port`: off, the operator's certificate files, or a self-signed certificate in `<dataDir>/tls`. */
+  tls: TlsSettings;
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
@@ -67,9 +72,13 @@ export interface Config {
     oci: { socketPath: string; image: string };
     /** launcher `host`: the address browsers send media to (validated present for `host`). */
     hostAddress: string | undefined;
+    /** `auto`, `internal` or an IPv4 address: see `PLENUM_MEDIA_PUBLIC_ADDRESS`. */
+    publicAddress: string;
     /** launcher `kubernetes`: its settings as given. */
     kubernetes: KubernetesConfig;
   };
+  /** The TURN relay: embedded coturn (default), an external server sharing a secret, or off. */
+  turn: TurnConfig;
 }
 
 export class ConfigError extends Error {
@@ -108,8 +117,22 @@ function describe(issue: z.core.$ZodIssue, input: Record<string, unknown>): stri
   if (issue.code === 'unrecognized_keys') {
     return `${issue.keys.join(', ')}: unknown setting (see docs/configuration.md)`;
   }
-  const got = key in input ? `, got ${JSON.stringify(key.endsWith('PASSWORD') ? '***' : input[key])}` : '';
+  const got = key in input ? `, got ${JSON.stringify(key.endsWith('PASSWORD') || key.endsWith('SECRET') ? '***' : input[key])}` : '';
   return `${key}: ${issue.message}${got}`;
+}
+
+/** The TLS section; the schema has already refused half or conflicting settings. */
+function tlsSettings(raw: RawConfig, dataDir: string): TlsSettings {
+  if (raw.PLENUM_TLS_SELF_SIGNED) return { kind: 'selfSigned', names: raw.PLENUM_TLS_SELF_SIGNED, dir: path.join(dataDir, 'tls') };
+  if (raw.PLENUM_TLS_CERT && raw.PLENUM_TLS_KEY) return { kind: 'files', certFile: path.resolve(raw.PLENUM_TLS_CERT), keyFile: path.resolve(raw.PLENUM_TLS_KEY) };
+  return { kind: 'off' };
+}
+
+/** `http://localhost:<port>`; with HTTPS `https://`, and a self-signed certificate's first name as host. */
+function defaultPublicUrl(tls: TlsSettings, port: number): string {
+  if (tls.kind === 'off') return `http://localhost:${port}`;
+  const host = tls.kind === 'selfSigned' && tls.names[0] ? urlHost(tls.names[0]) : 'localhost';
+  return `https://${host}:${port}`;
 }
 
 /**
@@ -127,12 +150,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(result.error.issues.map((issue) => describe(issue, input)));
   }
   const raw = result.data;
-  const publicUrl = (raw.PLENUM_PUBLIC_URL ?? `http://localhost:${raw.PLENUM_PORT}`).replace(/\/+$/, '');
+  const dataDir = path.resolve(raw.PLENUM_DATA_DIR);
+  const tls = tlsSettings(raw, dataDir);
+  const publicUrl = (raw.PLENUM_PUBLIC_URL ?? defaultPublicUrl(tls, raw.PLENUM_PORT)).replace(/\/+$/, '');
   return {
     port: raw.PLENUM_PORT,
     host: raw.PLENUM_HOST,
     publicUrl,
-    dataDir: path.resolve(raw.PLENUM_DATA_DIR),
+    tls,
+    dataDir,
     databaseUrl: raw.PLENUM_DATABASE_URL,
     redisUrl: raw.PLENUM_REDIS_URL,
     amqpUrl: raw.PLENUM_AMQP_URL,
@@ -172,8 +198,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dir: path.resolve(raw.PLENUM_BRIDGE_DIR ?? defaultBridgeDir()),
       oci: { socketPath: raw.PLENUM_BRIDGE_OCI_SOCKET ?? defaultEngineSocket(), image: raw.PLENUM_BRIDGE_OCI_IMAGE },
       hostAddress: raw.PLENUM_BRIDGE_HOST_ADDRESS,
+      publicAddress: raw.PLENUM_MEDIA_PUBLIC_ADDRESS,
       // Already parsed: the schema includes the kubernetes fields.
       kubernetes: raw,
     },
+    turn: turnConfig(raw, { cert: raw.PLENUM_TLS_CERT, key: raw.PLENUM_TLS_KEY }),
   };
 }

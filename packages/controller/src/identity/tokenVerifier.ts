@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { z } from 'zod';
 
 /** Who a verified access token says the caller is. */
@@ -36,9 +36,13 @@ export interface TokenVerifierOptions {
   keyCacheMaxAgeMs?: number;
   /** Minimum pause between two key refetches (unknown `kid`), in ms. Default 30 s. */
   keyRefetchCooldownMs?: number;
+  /** The provider's public keys when it runs in this process (the dev provider): no discovery. Default: discovery. */
+  localKeys?: JSONWebKeySet;
   /** Ignore the `email` claim unless `email_verified` is true. Default true. */
   requireVerifiedEmail?: boolean;
 }
+
+type KeySet = ReturnType<typeof createRemoteJWKSet> | ReturnType<typeof createLocalJWKSet>;
 
 const Discovery = z.object({ issuer: z.string(), jwks_uri: z.url() });
 
@@ -62,7 +66,7 @@ function cleanName(value: string | undefined): string {
  */
 export class TokenVerifier {
   readonly #options: TokenVerifierOptions;
-  #keys: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  #keys: Promise<KeySet> | undefined;
 
   constructor(options: TokenVerifierOptions) {
     this.#options = { ...options, requireVerifiedEmail: options.requireVerifiedEmail ?? true };
@@ -97,7 +101,9 @@ export class TokenVerifier {
   }
 
   /** Discovery runs on first use; a failed discovery is retried on the next call. */
-  #jwks(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+  #jwks(): Promise<KeySet> {
+    const local = this.#options.localKeys;
+    if (local) return (this.#keys ??= Promise.resolve(createLocalJWKSet(local)));
     this.#keys ??= this.#discover().catch((cause: unknown) => {
       this.#keys = undefined;
       throw new TokenError('provider_unavailable', 'identity provider unavailable', { cause });
@@ -105,7 +111,7 @@ export class TokenVerifier {
     return this.#keys;
   }
 
-  async #discover(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+  async #discover(): Promise<KeySet> {
     // The issuer is compared exactly as configured (some end in "/"); only the URL drops it.
     const base = this.#options.issuer.replace(/\/+$/, '');
     const response = await fetch(`${base}/.well-known/openid-configuration`, {

@@ -34,9 +34,10 @@ export interface ClientNetwork {
 
 /**
  * "Other networks" for tests, made only of namespaces and addresses of documentation ranges on
- * this machine: the server's public address (203.0.113.0/24) on an interface of the host,
- * and client namespaces (192.0.2.0/24 links, 198.51.100.0/24 behind NAT) that reach nothing
- * but that address. `close()` removes all of it.
+ * this machine: the server's public address (203.0.113.1–60) on an interface of the host,
+ * and client namespaces (198.51.100.0/25 links, 203.0.113.128/25 behind NAT) that reach
+ * nothing but that address. Never 192.0.2.0/24: this machine's own LAN may use it.
+ * `close()` removes all of it.
  */
 export class TestNetworks {
   readonly publicAddress: string;
@@ -56,8 +57,8 @@ export class TestNetworks {
   /** Puts a public address for the server on the host. */
   static async create(): Promise<TestNetworks> {
     const tag = randomBytes(2).toString('hex');
-    // One address per instance, so test files running side by side do not meet.
-    const address = `203.0.113.${1 + (parseInt(tag, 16) % 250)}`;
+    // One address per instance, so test files running side by side do not meet (.77–.79: the TURN tests').
+    const address = `203.0.113.${1 + (parseInt(tag, 16) % 60)}`;
     const networks = new TestNetworks(tag, address);
     // This kernel has no dummy interfaces: one end of a veth pair holds the address.
     await sh('ip', 'link', 'add', networks.#dummy, 'type', 'veth', 'peer', 'name', `${networks.#dummy}p`);
@@ -70,12 +71,12 @@ export class TestNetworks {
   /** A new client network of the given kind. */
   async client(kind: ClientKind): Promise<ClientNetwork> {
     const n = this.#clients++;
-    if (n >= 60) throw new Error('too many client networks');
+    if (n >= 31) throw new Error('too many client networks');
     const namespace = `plc-${this.#tag}-${n}`;
     await this.#namespace(namespace);
-    // Host ↔ first namespace: a /30 of 192.0.2.0/24.
-    const hostSide = `192.0.2.${4 * n + 1}`;
-    const nsSide = `192.0.2.${4 * n + 2}`;
+    // Host ↔ first namespace: a /30 of 198.51.100.0/24 (192.0.2.0/24 may be the machine's own LAN).
+    const hostSide = `198.51.100.${4 * n + 1}`;
+    const nsSide = `198.51.100.${4 * n + 2}`;
     await this.#link(`plh${this.#tag}${n}`, `pli${this.#tag}${n}`, namespace, hostSide, nsSide);
     await this.#inside(namespace, 'ip', 'route', 'add', `${this.publicAddress}/32`, 'via', hostSide);
     let address = nsSide;
@@ -84,8 +85,9 @@ export class TestNetworks {
       // `namespace` is the router; the browser sits behind it.
       clientNamespace = `plc-${this.#tag}-${n}b`;
       await this.#namespace(clientNamespace);
-      const routerSide = `198.51.100.${4 * n + 1}`;
-      address = `198.51.100.${4 * n + 2}`;
+      // Only inside the router's and the browser's namespaces.
+      const routerSide = `203.0.113.${128 + 4 * n + 1}`;
+      address = `203.0.113.${128 + 4 * n + 2}`;
       await this.#linkBetween(`plr${this.#tag}${n}`, `plb${this.#tag}${n}`, namespace, clientNamespace, routerSide, address);
       await this.#inside(clientNamespace, 'ip', 'route', 'add', 'default', 'via', routerSide);
       await this.#inside(namespace, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward');

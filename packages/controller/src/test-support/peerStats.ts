@@ -14,42 +14,38 @@ export interface SelectedPair {
  * is remembered on `window` (instrumentation only; the client itself is unchanged).
  */
 export async function recordPeerConnections(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
+  // Page code as text: the controller's TypeScript has no DOM types.
+  await context.addInitScript(`{
     const Original = window.RTCPeerConnection;
-    const seen: RTCPeerConnection[] = [];
+    const seen = [];
     Object.defineProperty(window, '__plenumPeers', { value: seen });
     window.RTCPeerConnection = class extends Original {
-      constructor(configuration?: RTCConfiguration) {
+      constructor(configuration) {
         super(configuration);
         seen.push(this);
       }
     };
-  });
+  }`);
 }
 
 /** The selected candidate pair of each connected peer connection of the page. */
 export async function selectedPairs(page: Page): Promise<SelectedPair[]> {
-  return page.evaluate(async () => {
-    const peers = (window as unknown as { __plenumPeers?: RTCPeerConnection[] }).__plenumPeers ?? [];
-    const pairs: { localType: string; relayProtocol: string | undefined; remoteAddress: string; remotePort: number }[] = [];
-    for (const pc of peers) {
+  const pairs: unknown = await page.evaluate(`(async () => {
+    const pairs = [];
+    for (const pc of window.__plenumPeers ?? []) {
       if (pc.connectionState !== 'connected') continue;
-      const stats = new Map<string, Record<string, unknown>>();
-      (await pc.getStats()).forEach((report: Record<string, unknown>) => stats.set(String(report.id), report));
+      const stats = new Map();
+      (await pc.getStats()).forEach((report) => stats.set(report.id, report));
       for (const report of stats.values()) {
         if (report.type !== 'transport' || typeof report.selectedCandidatePairId !== 'string') continue;
         const pair = stats.get(report.selectedCandidatePairId);
-        const local = stats.get(String(pair?.localCandidateId));
-        const remote = stats.get(String(pair?.remoteCandidateId));
+        const local = pair && stats.get(pair.localCandidateId);
+        const remote = pair && stats.get(pair.remoteCandidateId);
         if (!local || !remote) continue;
-        pairs.push({
-          localType: String(local.candidateType),
-          relayProtocol: typeof local.relayProtocol === 'string' ? local.relayProtocol : undefined,
-          remoteAddress: String(remote.address ?? remote.ip),
-          remotePort: Number(remote.port),
-        });
+        pairs.push({ localType: local.candidateType, relayProtocol: local.relayProtocol, remoteAddress: remote.address ?? remote.ip, remotePort: remote.port });
       }
     }
     return pairs;
-  });
+  })()`);
+  return pairs as SelectedPair[];
 }

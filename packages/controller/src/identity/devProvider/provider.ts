@@ -1,5 +1,5 @@
 import Provider, { errors as oidcErrors, type Configuration } from 'oidc-provider';
-import { exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import { randomToken } from '../../security/randomToken.js';
 import { findDevAccount } from './accounts.js';
 import { renderLoggedOutPage, renderLogoutPage } from './logoutPage.js';
@@ -28,9 +28,13 @@ export const apiResource = 'urn:plenum:api';
  * refresh tokens, and JWT access tokens for the controller's audience. State is in memory:
  * a restart signs everybody out.
  */
-export async function createDevProvider(options: DevProviderOptions): Promise<Provider> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
-  const signingKey = { ...(await exportJWK(privateKey)), kid: randomToken(8), alg: 'RS256', use: 'sig' };
+export async function createDevProvider(options: DevProviderOptions): Promise<{ provider: Provider; publicKeys: JSONWebKeySet }> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
+  const kid = randomToken(8);
+  const signingKey = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
+  // The controller checks tokens against these in-process: no request to its own URL, which
+  // behind a self-signed certificate or a NAT it may not be able to reach.
+  const publicKeys: JSONWebKeySet = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }] };
 
   const configuration: Configuration = {
     clients: [
@@ -123,5 +127,5 @@ export async function createDevProvider(options: DevProviderOptions): Promise<Pr
 
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.trustProxy;
-  return provider;
+  return { provider, publicKeys };
 }
