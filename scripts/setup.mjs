@@ -72,7 +72,7 @@ export function ensureSystemPackages(packages) {
  * relay (PLENUM_TURN=embedded, the default).
  */
 export const launcherPackages = {
-  sandbox: ['janus', 'bubblewrap', 'iproute2', 'coturn'],
+  sandbox: ['janus', 'bubblewrap', 'iproute2', 'iptables', 'coturn'],
   oci: ['podman', 'runc', 'netavark', 'aardvark-dns', 'iptables', 'debootstrap', 'iproute2', 'coturn'],
   kubernetes: [],
   host: ['janus', 'coturn'],

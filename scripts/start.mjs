@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { build, ensureNodeModules, ensureSystemPackages, nodeVersionOk, packagesForLauncher, root } from './setup.mjs';
 
-/** What the product needs on the machine: Janus for the bridges, bubblewrap and iproute2 for their sandboxes, coturn for the embedded TURN relay. */
-export const runtimePackages = ['janus', 'bubblewrap', 'iproute2', 'coturn'];
+/** What the product needs on the machine: Janus for the bridges, bubblewrap, iproute2 and iptables (media forwarding) for their sandboxes, coturn for the embedded TURN relay. */
+export const runtimePackages = ['janus', 'bubblewrap', 'iproute2', 'iptables', 'coturn'];
 
 nodeVersionOk();
 ensureNodeModules();

@@ -60,6 +60,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** This controller's signaling hub (tests and shutdown use it). */
     signaling: SignalingHub;
+    /** Where browsers send media and which TURN relay they get, for the start-up lines. */
+    media: { address: MediaAddress | undefined; turn: string };
   }
 }
 
@@ -237,6 +239,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await hub.start();
   attachSignaling(app, { hub, tickets, rooms: services.rooms });
   app.decorate('signaling', hub);
+  app.decorate('media', {
+    address: mediaAddress,
+    turn: turn.service ? (turn.service.kind === 'embedded' ? `coturn on ${mediaAddress?.local ?? ''}` : 'external') : turn.failed ? `did not start: ${turn.failed}` : 'off',
+  });
 
   await registerWebClient(app, config.webDir);
   return app;
@@ -268,7 +274,8 @@ async function startTurn(config: Config, mediaAddress: MediaAddress | undefined,
     const service = await createTurnService(config.turn, {
       publicAddress: mediaAddress?.advertised,
       ...(mediaAddress ? { listenAddress: mediaAddress.local } : {}),
-      dir: path.join(config.bridge.dir, 'turn'),
+      // Beside the bridges' directories (on tmpfs by default), not inside: that one is theirs alone.
+      dir: `${config.bridge.dir}-turn`,
       log,
     });
     if (service) log.info({ turn: service.kind }, `TURN relay: ${service.kind === 'embedded' ? `coturn on ${mediaAddress?.local ?? ''}` : 'external'}`);

@@ -84,6 +84,12 @@ async function main(): Promise<void> {
   if (!config.oidc.externalIssuer) {
     lines.push(`  sign in as ${devAccounts.map((a) => a.username).join(', ')} (password: PLENUM_DEV_PASSWORD, default "plenum")`);
   }
+  const media = app.media.address;
+  lines.push(
+    media
+      ? `  media: browsers send media to ${media.advertised} (${media.source}; set PLENUM_MEDIA_PUBLIC_ADDRESS to change), TURN relay: ${app.media.turn}`
+      : `  media: ${config.bridge.launcher === 'none' ? 'off' : 'bridges\' own addresses, for browsers on this machine only'}, TURN relay: ${app.media.turn}`,
+  );
   if (tls) lines.push(...tlsStartLines(tls, config.publicUrl));
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }

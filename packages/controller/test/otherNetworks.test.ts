@@ -5,7 +5,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBridgeImage, useEngine, type EngineService } from '../src/bridge/podmanService.js';
 import { chromiumArgs } from '../src/test-support/browser.js';
-import { leftoverForwardingRules, TestNetworks, type ClientKind } from '../src/test-support/networks.js';
+import { leftoverForwardingRules, TestNetworks, type ClientKind, type ClientNetwork } from '../src/test-support/networks.js';
 import { recordPeerConnections, selectedPairs, type SelectedPair } from '../src/test-support/peerStats.js';
 import { startTestApp, type TestApp } from '../src/test-support/testApp.js';
 import { assertWebClientBuilt, joinFromLobby, openParticipant, signIn, smallWindow, waitForMediaFrom, webMeetingEnv, type Participant } from '../src/test-support/webClient.js';
@@ -51,7 +51,7 @@ function meetingsAcrossNetworks(launcherEnv: () => Record<string, string>) {
   });
 
   /** A participant whose browser runs on a network of the given kind. */
-  async function participantOn(kind: ClientKind): Promise<Participant> {
+  async function participantOn(kind: ClientKind): Promise<Participant & { network: ClientNetwork }> {
     const network = await state.networks.client(kind);
     const browser = await chromium.launch({
       executablePath: network.chromium,
@@ -62,7 +62,7 @@ function meetingsAcrossNetworks(launcherEnv: () => Record<string, string>) {
     browsers.push(browser);
     const participant = await openParticipant(browser, smallWindow);
     await recordPeerConnections(participant.context);
-    return participant;
+    return { ...participant, network };
   }
 
   /** Alice opens a room and Bob joins it; both see and hear each other. */
@@ -92,12 +92,26 @@ function meetingsAcrossNetworks(launcherEnv: () => Record<string, string>) {
     }
   }
 
+  /** Video from the other participant is decoded now, not only at some point before. */
+  async function waitForFramesGrowing(person: Participant): Promise<void> {
+    const frames = async () => Number((await person.page.locator('figure.tile:not([data-self])[data-kind="camera"]').getAttribute('data-frames-decoded')) ?? 0);
+    let last = await frames();
+    await expect
+      .poll(async () => {
+        const now = await frames();
+        const growing = now > last;
+        last = now;
+        return growing;
+      }, { timeout: 45_000, interval: 2500 })
+      .toBe(true);
+  }
+
   const direct = (pair: SelectedPair) => pair.localType !== 'relay' && pair.remoteAddress === state.networks.publicAddress;
-  return { state, participantOn, meet, leave, direct };
+  return { state, participantOn, meet, leave, direct, waitForFramesGrowing };
 }
 
 describe('a meeting between browsers on other networks (sandbox bridge)', () => {
-  const { state, participantOn, meet, leave, direct } = meetingsAcrossNetworks(() => ({ PLENUM_BRIDGE_LAUNCHER: 'sandbox' }));
+  const { state, participantOn, meet, leave, direct, waitForFramesGrowing } = meetingsAcrossNetworks(() => ({ PLENUM_BRIDGE_LAUNCHER: 'sandbox' }));
 
   it('two browsers, each on its own network, meet through the public address', async () => {
     const alice = await participantOn('direct');
@@ -140,6 +154,29 @@ describe('a meeting between browsers on other networks (sandbox bridge)', () => 
     expect(pairs.every((pair) => pair.localType === 'relay' && pair.relayProtocol === 'tls'), JSON.stringify(pairs)).toBe(true);
     await leave(alice, bob);
   }, 150_000);
+
+  it('a browser whose network stops passing UDP mid-meeting repairs its connections through the relay, as the same participant, without a reload', async () => {
+    const alice = await participantOn('direct');
+    const bob = await participantOn('direct');
+    await meet(alice, bob);
+    expect((await selectedPairs(alice.page)).every(direct)).toBe(true);
+    const aliceId = await bob.page.locator('figure.tile:not([data-self])').getAttribute('data-participant');
+    await alice.page.evaluate('window.__samePage = true');
+
+    await state.networks.dropUdp(alice.network);
+    // Broken connections are noticed within seconds and made anew, through TURN over TCP.
+    await expect
+      .poll(async () => {
+        const pairs = await selectedPairs(alice.page);
+        return pairs.length >= 2 && pairs.every((pair) => pair.localType === 'relay' && pair.relayProtocol === 'tcp');
+      }, { timeout: 60_000, interval: 1000 })
+      .toBe(true);
+    await waitForFramesGrowing(alice);
+    await waitForFramesGrowing(bob);
+    expect(await bob.page.locator('figure.tile:not([data-self])').getAttribute('data-participant')).toBe(aliceId);
+    expect(await alice.page.evaluate('window.__samePage === true')).toBe(true);
+    await leave(alice, bob);
+  }, 180_000);
 
   it('leaves no forwarding rule behind once the meetings are over', async () => {
     // Bridges outlive their last participant by PLENUM_BRIDGE_GRACE (1 s here).

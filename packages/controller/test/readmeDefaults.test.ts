@@ -94,7 +94,10 @@ describe('npm start on its defaults', () => {
     await joinFromLobby(alice.page);
     await signIn(bob.page, defaultUrl, 'bob', `/room/${roomId ?? ''}`, defaultPassword);
     await joinFromLobby(bob.page);
-    await waitForMediaFrom(alice.page, 1, 60_000);
+    await waitForMediaFrom(alice.page, 1, 60_000).catch((error: unknown) => {
+      // What the controller said is what a user would look at first.
+      throw new Error(`${String(error)}\ncontroller output (end):\n${output.slice(-4000)}`);
+    });
     await waitForMediaFrom(bob.page, 1, 60_000);
     // Bridges run as other users: every directory above theirs must let them pass.
     expect(statSync(runDir).mode & 0o001).toBe(0o001);

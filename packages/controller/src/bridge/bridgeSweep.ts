@@ -1,7 +1,8 @@
-import { chmod, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { deleteBridgeAccount } from './brokerAccess.js';
+import { makePrivateDir } from '../privateDir.js';
 import { removeForwarding } from './mediaForwarding.js';
 import { deleteNamespace, namespacePids } from './networkNamespace.js';
 
@@ -48,11 +49,7 @@ export async function currentOwner(): Promise<{ pid: number; startTime: string }
 
 /** Records that this process owns the bridge; returns the function that removes the record. */
 export async function recordOwner(ownerDir: string, record: Omit<OwnerRecord, 'pid' | 'startTime'>): Promise<() => Promise<void>> {
-  // Parents made here must stay passable (0711): the bridges' own directories may sit beside
-  // this one (`/run/plenum/bridges`), and bridges run as other users.
-  await mkdir(path.dirname(ownerDir), { recursive: true, mode: 0o711 });
-  await mkdir(ownerDir, { recursive: true, mode: 0o700 });
-  await chmod(ownerDir, 0o700);
+  await makePrivateDir(ownerDir);
   const file = path.join(ownerDir, `${record.id}.json`);
   const full: OwnerRecord = { ...record, ...(await currentOwner()) };
   await writeFile(file, JSON.stringify(full), { mode: 0o600 });

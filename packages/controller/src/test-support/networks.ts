@@ -105,6 +105,11 @@ export class TestNetworks {
     return { namespace: clientNamespace, address, chromium };
   }
 
+  /** From now on the client's network drops all UDP (the firewall changed, or a move to a network without UDP). */
+  async dropUdp(client: ClientNetwork): Promise<void> {
+    await this.#inside(client.namespace, 'iptables', '-A', 'OUTPUT', '-p', 'udp', '-j', 'DROP');
+  }
+
   /** Removes every namespace, link and address this instance made. Idempotent. */
   async close(): Promise<void> {
     for (const link of this.#links.splice(0)) await sh('ip', 'link', 'del', link).catch(() => undefined);

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { makePrivateDir } from '../privateDir.js';
 import { promisify } from 'node:util';
 import { certificateNameKind } from './names.js';
 import { TlsError } from './tlsError.js';
@@ -47,7 +48,7 @@ export async function generateSelfSigned(options: SelfSignedOptions): Promise<Se
   });
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makePrivateDir(dir);
 
   const existing = await reusable(certFile, keyFile, names);
   if (existing) return { certFile, keyFile, fingerprint: existing.fingerprint256 };

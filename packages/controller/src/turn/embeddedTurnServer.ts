@@ -1,5 +1,5 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { IceServer } from '@plenum/protocol';
 import { certificateNameKind, urlHost } from '../tls/names.js';
 import { generateSelfSigned } from '../tls/selfSigned.js';
+import { makePrivateDir } from '../privateDir.js';
 import { CoturnProcess } from './coturnProcess.js';
 import { processUser, stopStaleCoturn, type ProcessUser } from './coturnHost.js';
 import { turnCredentials } from './turnCredentials.js';
@@ -256,8 +257,7 @@ async function prepareDir(dir: string): Promise<void> {
   if (foreign.length > 0) throw new TurnError('config', `${dir} holds files that are not the TURN server's (${foreign.slice(0, 3).join(', ')}); choose an empty or new directory`);
   await stopStaleCoturn(dir);
   await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
+  await makePrivateDir(dir);
 }
 
 /** The configured certificate and key, or a self-signed pair for the public address in `<dir>/tls`. */

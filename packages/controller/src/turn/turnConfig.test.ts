@@ -1,16 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { problemsOf } from '../test-support/configProblems.js';
+import { loadConfig } from '../config/config.js';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const secret = 'a-shared-secret-of-the-turn-server';
 

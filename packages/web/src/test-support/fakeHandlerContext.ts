@@ -15,6 +15,8 @@ export function fakeHandlerContext(myId: ParticipantId | null) {
     requestSubscription: vi.fn(),
     unsubscribe: vi.fn(),
     removeParticipant: vi.fn(),
+    resubscribe: vi.fn(),
+    setIce: vi.fn(),
   };
   const session = {
     joined: vi.fn(),

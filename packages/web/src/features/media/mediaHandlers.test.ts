@@ -1,7 +1,7 @@
-import type { MediaState } from '@plenum/protocol';
-import { describe, expect, it } from 'vitest';
+import { IceConfiguration, type MediaState } from '@plenum/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeHandlerContext, hostilePayloads } from '../../test-support/fakeHandlerContext.js';
-import { ids } from '../../test-support/factories.js';
+import { fixturePayload, ids } from '../../test-support/factories.js';
 import { handleMediaEvent } from './mediaHandlers.js';
 import { bridgeStatusChanged, mediaStateReceived, speakerChanged } from './mediaSlice.js';
 
@@ -9,6 +9,10 @@ const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n';
 const cameraOn: MediaState = { audio: true, video: true, screen: false, forceMuted: false };
 
 describe('handleMediaEvent', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
   it('publish_answer goes to the engine and marks the bridge as working', () => {
     const fake = fakeHandlerContext(ids.me);
     handleMediaEvent({ message: 'publish_answer', kind: 'camera', sdp }, fake.ctx);
@@ -65,6 +69,47 @@ describe('handleMediaEvent', () => {
     expect(fake.effects()).toBe(3);
   });
 
+  it('ice_servers hands the ICE configuration to the engine and puts no credential into the store', async () => {
+    const payload = fixturePayload('media/event.ice_servers.json') as { ice: unknown };
+    const ice = IceConfiguration.parse(payload.ice);
+    const credential = ice.iceServers[0]?.credential;
+    expect(credential).toBeTruthy();
+    // The store's language slice reads the browser's saved choice when the store module loads;
+    // this file runs in Node (where the golden fixtures are read), so the store comes in late.
+    vi.stubGlobal('localStorage', { getItem: () => null });
+    vi.stubGlobal('navigator', { languages: [] });
+    const { makeStore } = await import('../../app/store.js');
+    const store = makeStore();
+    const fake = fakeHandlerContext(ids.me);
+    handleMediaEvent(payload, { ...fake.ctx, dispatch: store.dispatch });
+    expect(fake.media.setIce.mock.calls).toEqual([[ice]]);
+    expect(fake.effects()).toBe(1);
+    expect(JSON.stringify(store.getState())).not.toContain(credential);
+  });
+
+  it('an ice_servers with an http: URL is ignored', () => {
+    const fake = fakeHandlerContext(ids.me);
+    handleMediaEvent(fixturePayload('media/invalid/event-ice-servers-http-url.json'), fake.ctx);
+    expect(fake.effects()).toBe(0);
+  });
+
+  it('republished makes the engine subscribe again to another participant’s stream', () => {
+    const fake = fakeHandlerContext(ids.me);
+    handleMediaEvent(fixturePayload('media/event.republished.json'), fake.ctx);
+    handleMediaEvent({ message: 'republished', participant: ids.bob, kind: 'screen' }, fake.ctx);
+    expect(fake.media.resubscribe.mock.calls).toEqual([
+      [ids.alice, 'camera'],
+      [ids.bob, 'screen'],
+    ]);
+    expect(fake.effects()).toBe(2);
+  });
+
+  it('republished about my own stream is ignored', () => {
+    const fake = fakeHandlerContext(ids.me);
+    handleMediaEvent({ message: 'republished', participant: ids.me, kind: 'camera' }, fake.ctx);
+    expect(fake.effects()).toBe(0);
+  });
+
   it('subscribed and error change nothing', () => {
     const fake = fakeHandlerContext(ids.me);
     handleMediaEvent({ message: 'subscribed', target: ids.alice, kind: 'camera' }, fake.ctx);
@@ -90,6 +135,10 @@ describe('handleMediaEvent', () => {
     { message: 'media_state', participant: ids.alice },
     { message: 'muted' },
     { message: 'speaker', participant: ids.bob, speaking: 1 },
+    { message: 'republished', participant: ids.alice, kind: 'microphone' },
+    { message: 'republished', kind: 'camera' },
+    { message: 'ice_servers' },
+    { message: 'ice_servers', ice: { iceServers: [{ urls: ['turn:203.0.113.10:3478'], password: 'p' }] } },
   ];
   it.each(malformed)('ignores a malformed payload without throwing: %j', (payload) => {
     const fake = fakeHandlerContext(ids.me);

@@ -1,7 +1,7 @@
-import type { MediaState } from '@plenum/protocol';
+import { JoinSuccess, type MediaState } from '@plenum/protocol';
 import { describe, expect, it } from 'vitest';
 import { conferenceReset } from '../../app/conferenceActions.js';
-import { ids, joinSuccess } from '../../test-support/factories.js';
+import { fixturePayload, ids, joinSuccess } from '../../test-support/factories.js';
 import {
   bridgeStatusChanged,
   layoutChosen,
@@ -23,9 +23,17 @@ const stats: LinkStats = { level: 'good', framesDecoded: 10, framesPerSecond: 15
 
 describe('mediaSlice', () => {
   it('join_success keeps everyone’s media state except mine', () => {
-    const join = joinSuccess({ modules: { media: { states: { [ids.me]: muted, [ids.alice]: on, [ids.bob]: muted } } } });
+    const join = joinSuccess({ modules: { media: { states: { [ids.me]: muted, [ids.alice]: on, [ids.bob]: muted }, ice: { iceServers: [] } } } });
     const state = reduce(initial(), mediaJoined({ join }));
     expect(state.states).toEqual({ [ids.alice]: on, [ids.bob]: muted });
+  });
+
+  it('join_success keeps the states but not the TURN credentials (they stay in the media engine)', () => {
+    const join = JoinSuccess.parse(fixturePayload('control/event.join_success.media.json'));
+    const state = reduce(initial(), mediaJoined({ join }));
+    expect(Object.keys(state.states)).toHaveLength(2);
+    expect(JSON.stringify(state)).not.toContain('k0sYhS3kS8e7r9yqv1f3Zb6Qm0E=');
+    expect(JSON.stringify(state)).not.toContain('turn:');
   });
 
   it('join data that does not match the schema changes nothing', () => {
