@@ -250,7 +250,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
 /** Where browsers send media, for launchers that forward it; `undefined`: bridges' own addresses. */
 async function resolveMediaAddressFor(config: Config, log: FastifyBaseLogger): Promise<MediaAddress | undefined> {
-  const { launcher, publicAddress } = config.bridge;
+  const { launcher, publicAddress, hostAddress } = config.bridge;
+  // `host` bridges listen on the host's address itself; the embedded TURN relay serves them there.
+  if (launcher === 'host' && hostAddress) {
+    const behindNat = /^\d/.test(publicAddress) && publicAddress !== hostAddress;
+    return { advertised: behindNat ? publicAddress : hostAddress, local: hostAddress, source: behindNat ? 'configured, behind 1:1 NAT' : 'configured' };
+  }
   if (publicAddress === 'internal' || (launcher !== 'sandbox' && launcher !== 'oci')) return undefined;
   try {
     const address = await resolveMediaAddress(publicAddress);
@@ -301,12 +306,23 @@ function createLauncher(config: Config, log: FastifyBaseLogger, publicAddress: M
     }
     case 'host':
       if (!bridge.hostAddress) throw new ConfigError(['PLENUM_BRIDGE_HOST_ADDRESS: required with PLENUM_BRIDGE_LAUNCHER=host']);
-      return new HostLauncher({ baseDir: bridge.dir, mediaAddress: bridge.hostAddress, brokerUrl, warn: (message) => log.warn(message) });
-    case 'kubernetes':
+      return new HostLauncher({
+        baseDir: bridge.dir,
+        mediaAddress: bridge.hostAddress,
+        // An explicit public address other than the host's: a 1:1 NAT in front forwards it.
+        ...(/^\d/.test(bridge.publicAddress) ? { publicAddress: bridge.publicAddress } : {}),
+        brokerUrl,
+        warn: (message) => log.warn(message),
+      });
+    case 'kubernetes': {
+      const options = kubernetesLauncherOptions(bridge.kubernetes, brokerUrl);
       return createKubernetesLauncher({
-        ...kubernetesLauncherOptions(bridge.kubernetes, brokerUrl),
+        ...options,
+        // PLENUM_BRIDGE_K8S_PUBLIC_ADDRESS wins; else the general setting, when it names an address.
+        ...(options.publicAddress === undefined && /^\d/.test(bridge.publicAddress) ? { publicAddress: bridge.publicAddress } : {}),
         onError: (err) => log.warn({ err }, 'kubernetes bridges'),
       });
+    }
     case 'none':
       return {
         kind: 'none',

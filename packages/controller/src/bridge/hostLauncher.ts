@@ -15,6 +15,11 @@ export interface HostLauncherOptions {
    * Every bridge gathers ICE candidates on it only, each on its own 100 UDP ports.
    */
   mediaAddress: string;
+  /**
+   * The address browsers send media to when a 1:1 NAT in front of the machine forwards it to
+   * `mediaAddress` (keeping ports): Janus advertises it instead. Default: `mediaAddress`.
+   */
+  publicAddress?: string;
   /** RabbitMQ URL. When set, bridges are commanded through RabbitMQ (own account and queues). */
   brokerUrl?: string;
   /** How long Janus may take to accept connections. Default 10 s. */
@@ -104,7 +109,7 @@ class HostBridge implements Bridge {
  */
 export class HostLauncher implements BridgeLauncher {
   readonly kind = 'host';
-  readonly #options: Required<HostLauncherOptions>;
+  readonly #options: Required<Omit<HostLauncherOptions, 'publicAddress'>> & Pick<HostLauncherOptions, 'publicAddress'>;
   readonly #blocks = new Set<number>();
   readonly #bridges = new Set<HostBridge>();
 
@@ -124,7 +129,8 @@ export class HostLauncher implements BridgeLauncher {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
       cleanups.length = 0;
     };
-    const { baseDir, brokerUrl, mediaAddress } = this.#options;
+    const { baseDir, brokerUrl, mediaAddress, publicAddress } = this.#options;
+    const natMapping = publicAddress !== undefined && publicAddress !== mediaAddress ? publicAddress : undefined;
     const dir = path.join(baseDir, spec.id);
     const asRoot = process.getuid?.() === 0;
     let bridge: HostBridge | undefined;
@@ -149,7 +155,7 @@ export class HostLauncher implements BridgeLauncher {
         transport = { kind: 'websocket', address: '127.0.0.1', port };
         api = { kind: 'websocket', url: `ws://127.0.0.1:${String(port)}` };
       }
-      await writeJanusConfig({ dir, mediaAddress, rtpPorts: rtpPortsFor(block), apiSecret: spec.apiSecret, transport });
+      await writeJanusConfig({ dir, mediaAddress, natMapping, rtpPorts: rtpPortsFor(block), apiSecret: spec.apiSecret, transport });
       const uid = hostUidBase + block;
       if (asRoot) await chownTree(dir, uid);
       const janus = ['janus', '-F', dir, '-C', path.join(dir, 'janus.jcfg'), '-o', '-N', '-L', path.join(dir, 'janus.log')];
@@ -158,7 +164,7 @@ export class HostLauncher implements BridgeLauncher {
       const child = spawn('prlimit', ['--core=0', '--', 'setpriv', ...drop, '--pdeathsig', 'SIGKILL', '--', ...janus], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
-      const started = new HostBridge(spec.id, child, mediaAddress, api, async () => {
+      const started = new HostBridge(spec.id, child, natMapping ?? mediaAddress, api, async () => {
         await release();
         this.#bridges.delete(started);
       });
