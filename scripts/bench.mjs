@@ -24,8 +24,10 @@ benchmarks:
               bare janus with the same config. Options: --runs N (15) --out FILE. Needs root.
   join        ticket request → first decoded remote frame in Chromium, through Plenum (controller,
               signaling, sandboxed bridge) against a page speaking the Janus API of a bare janus,
+              and through Plenum with the browser relayed by the embedded TURN server over TLS,
               with the time split into phases. Options: --runs N (10) --warmup W (1)
-              --codec vp8|vp9|av1 --pause MS (1000) --out FILE. Needs root.
+              --codec vp8|vp9|av1 --pause MS (1000) --variants plenum,direct,turn --out FILE.
+              Needs root.
 `;
 
 const [name, ...args] = process.argv.slice(2);
