@@ -67,6 +67,7 @@ describe('ICE servers for participants (TURN REST credentials)', () => {
     const media = MediaJoinData.parse((success.modules as Record<string, unknown>).media);
     checkIce(media.ice, String(success.id), String(success.tokenExpiresAt));
 
+    // Token expiry has whole seconds: a second later the new token, and its credentials, differ.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const fresh = await devLogin(t.baseUrl, 'alice', 'test-password');
     client.send('control', { action: 'refresh_token', token: fresh.accessToken });
