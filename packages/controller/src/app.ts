@@ -44,7 +44,7 @@ import { createKubernetesLauncher } from './bridge/kubernetesLauncher.js';
 import { kubernetesLauncherOptions } from './bridge/kubernetesConfig.js';
 import { OciLauncher } from './bridge/ociLauncher.js';
 import { SandboxLauncher } from './bridge/sandboxLauncher.js';
-import { MediaAddressError, resolveMediaAddress, type MediaAddress } from './bridge/mediaAddress.js';
+import { explicitAddress, MediaAddressError, resolveMediaAddress, type MediaAddress } from './bridge/mediaAddress.js';
 import { createTurnService } from './turn/createTurnService.js';
 import type { TurnService } from './turn/turnService.js';
 import type { Broker } from './broker/broker.js';
@@ -239,10 +239,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await hub.start();
   attachSignaling(app, { hub, tickets, rooms: services.rooms });
   app.decorate('signaling', hub);
-  app.decorate('media', {
-    address: mediaAddress,
-    turn: turn.service ? (turn.service.kind === 'embedded' ? `coturn on ${mediaAddress?.local ?? ''}` : 'external') : turn.failed ? `did not start: ${turn.failed}` : 'off',
-  });
+  app.decorate('media', { address: mediaAddress, turn: turn.description });
 
   await registerWebClient(app, config.webDir);
   return app;
@@ -253,8 +250,8 @@ async function resolveMediaAddressFor(config: Config, log: FastifyBaseLogger): P
   const { launcher, publicAddress, hostAddress } = config.bridge;
   // `host` bridges listen on the host's address itself; the embedded TURN relay serves them there.
   if (launcher === 'host' && hostAddress) {
-    const behindNat = /^\d/.test(publicAddress) && publicAddress !== hostAddress;
-    return { advertised: behindNat ? publicAddress : hostAddress, local: hostAddress, source: behindNat ? 'configured, behind 1:1 NAT' : 'configured' };
+    const advertised = explicitAddress(publicAddress) ?? hostAddress;
+    return { advertised, local: hostAddress, source: advertised === hostAddress ? 'configured' : 'configured, behind 1:1 NAT' };
   }
   if (publicAddress === 'internal' || (launcher !== 'sandbox' && launcher !== 'oci')) return undefined;
   try {
@@ -271,10 +268,10 @@ async function resolveMediaAddressFor(config: Config, log: FastifyBaseLogger): P
  * The TURN relay the configuration names. A relay that does not start leaves the controller
  * running (people on open networks still meet), with the reason in the log and in /readyz.
  */
-async function startTurn(config: Config, mediaAddress: MediaAddress | undefined, log: FastifyBaseLogger): Promise<{ service?: TurnService; failed?: string }> {
-  if (config.turn.mode === 'off' || config.bridge.launcher === 'none') return {};
+async function startTurn(config: Config, mediaAddress: MediaAddress | undefined, log: FastifyBaseLogger): Promise<{ service?: TurnService; failed?: string; description: string }> {
+  if (config.turn.mode === 'off' || config.bridge.launcher === 'none') return { description: 'off' };
   // Browsers on this machine only (internal media address): nobody needs a relay.
-  if (config.turn.mode === 'embedded' && mediaAddress === undefined) return {};
+  if (config.turn.mode === 'embedded' && mediaAddress === undefined) return { description: 'off' };
   try {
     const service = await createTurnService(config.turn, {
       publicAddress: mediaAddress?.advertised,
@@ -283,11 +280,14 @@ async function startTurn(config: Config, mediaAddress: MediaAddress | undefined,
       dir: `${config.bridge.dir}-turn`,
       log,
     });
-    if (service) log.info({ turn: service.kind }, `TURN relay: ${service.kind === 'embedded' ? `coturn on ${mediaAddress?.local ?? ''}` : 'external'}`);
-    return service ? { service } : {};
+    if (!service) return { description: 'off' };
+    const description = service.kind === 'embedded' ? `coturn on ${mediaAddress?.local ?? ''}` : 'external';
+    log.info({ turn: service.kind }, `TURN relay: ${description}`);
+    return { service, description };
   } catch (error) {
     log.error({ err: error }, 'the TURN relay did not start: browsers behind strict firewalls cannot get media');
-    return { failed: `did not start (${error instanceof Error ? error.message : 'unknown error'})` };
+    const failed = `did not start (${error instanceof Error ? error.message : 'unknown error'})`;
+    return { failed, description: failed };
   }
 }
 
@@ -309,17 +309,18 @@ function createLauncher(config: Config, log: FastifyBaseLogger, publicAddress: M
       return new HostLauncher({
         baseDir: bridge.dir,
         mediaAddress: bridge.hostAddress,
-        // An explicit public address other than the host's: a 1:1 NAT in front forwards it.
-        ...(/^\d/.test(bridge.publicAddress) ? { publicAddress: bridge.publicAddress } : {}),
+        // Advertised instead of the host's address when a 1:1 NAT in front forwards it.
+        ...(publicAddress ? { publicAddress: publicAddress.advertised } : {}),
         brokerUrl,
         warn: (message) => log.warn(message),
       });
     case 'kubernetes': {
       const options = kubernetesLauncherOptions(bridge.kubernetes, brokerUrl);
+      const general = explicitAddress(bridge.publicAddress);
       return createKubernetesLauncher({
         ...options,
         // PLENUM_BRIDGE_K8S_PUBLIC_ADDRESS wins; else the general setting, when it names an address.
-        ...(options.publicAddress === undefined && /^\d/.test(bridge.publicAddress) ? { publicAddress: bridge.publicAddress } : {}),
+        ...(options.publicAddress === undefined && general !== undefined ? { publicAddress: general } : {}),
         onError: (err) => log.warn({ err }, 'kubernetes bridges'),
       });
     }

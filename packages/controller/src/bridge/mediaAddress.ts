@@ -38,6 +38,11 @@ async function defaultRouteSource(): Promise<string | undefined> {
   return /inet (\d+\.\d+\.\d+\.\d+)\//.exec(addr)?.[1];
 }
 
+/** The address `PLENUM_MEDIA_PUBLIC_ADDRESS` names, if it names one (not `auto` or `internal`). */
+export function explicitAddress(setting: string): string | undefined {
+  return setting === 'auto' || setting === 'internal' ? undefined : setting;
+}
+
 export class MediaAddressError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderJanusConfig } from './janusConfig.js';
-import { resolveMediaAddress, usableAddresses } from './mediaAddress.js';
+import { explicitAddress, resolveMediaAddress, usableAddresses } from './mediaAddress.js';
 import { forwardingRules } from './mediaForwarding.js';
 
 const spec = { id: 'abcdefgh12', hostAddress: '203.0.113.5', bridgeAddress: '198.18.0.6', ports: [20100, 20199] as [number, number], hostInterface: 'plh-abcdefgh12' };
@@ -27,6 +27,10 @@ describe('media forwarding into a bridge', () => {
 });
 
 describe('the media public address', () => {
+  it('names an address only when the setting is one', () => {
+    expect([explicitAddress('auto'), explicitAddress('internal'), explicitAddress('203.0.113.5')]).toEqual([undefined, undefined, '203.0.113.5']);
+  });
+
   it('takes an address that is not on this machine as a 1:1 NAT in front of its primary address', async () => {
     const local = await usableAddresses();
     const resolved = await resolveMediaAddress('203.0.113.254');
