@@ -8,8 +8,7 @@ const allTests = ['packages/*/src/**/*.test.{ts,tsx}', 'packages/*/test/**/*.tes
  * two-core machine until media stalls, so they run one after another, beside the rest.
  */
 const browserTests = [
-  'packages/controller/test/{webClient,webClientSession,media,mediaQuality,twoControllersMedia,bridgeKeepalive,devProviderBrowser,otherNetworks,readmeDefaults}.test.ts',
-  'packages/controller/src/bridge/*.media.test.ts',
+  'packages/controller/test/{webClient,webClientSession,media,mediaQuality,twoControllersMedia,bridgeKeepalive,devProviderBrowser,otherNetworks,readmeDefaults,hostLauncherMedia,ociLauncherMedia}.test.ts',
   'packages/controller/src/test-support/mediaPage/*.test.ts',
 ];
 

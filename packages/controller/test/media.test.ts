@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StartResponse, type VideoCodec } from '@plenum/protocol';
-import { namespacePids } from '../src/bridge/networkNamespace.js';
+import { namespacePids } from '../src/bridge/launchers/shared/networkNamespace.js';
 import { apiClient, json, type Api } from '../src/test-support/apiClient.js';
 import { launchBrowser } from '../src/test-support/browser.js';
 import { devLogin } from '../src/test-support/devLogin.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBridgeImage, useEngine, type EngineService } from '../src/bridge/podmanService.js';
+import { ensureBridgeImage, useEngine, type EngineService } from '../src/test-support/launchers/containerEngine.js';
 import { chromiumArgs } from '../src/test-support/browser.js';
 import { leftoverForwardingRules, TestNetworks, type ClientKind, type ClientNetwork } from '../src/test-support/networks.js';
 import { recordPeerConnections, selectedPairs, type SelectedPair } from '../src/test-support/peerStats.js';

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { Invite, JoinSuccess, Room, StartInvitedResponse, StartResponse, User, closeCodes, type Participant } from '@plenum/protocol';
 import { AmqpBroker } from '../src/broker/amqpBroker.js';
 import type { Database } from '../src/db/database.js';
-import { keys } from '../src/signaling/keys.js';
+import { keys } from '../src/state/keys.js';
 import { RedisStore } from '../src/state/redisStore.js';
 import { apiClient, type Api } from '../src/test-support/apiClient.js';
 import { openTestDatabase } from '../src/test-support/databases.js';

@@ -18,7 +18,7 @@ import {
   type Participant,
 } from '../src/test-support/webClient.js';
 
-const screenshots = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+const screenshots = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
 
 /** Four participants in one meeting, driven through the real web client as people would use it. */
 describe('the web client in a real meeting', () => {

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { KubernetesConfig } from '../bridge/kubernetesConfig.js';
+import type { KubernetesConfig } from '../bridge/launchers/kubernetes/config.js';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { z } from 'zod';
-import { defaultEngineSocket } from '../bridge/ociEngine.js';
+import { defaultEngineSocket } from '../bridge/launchers/oci/engine.js';
 import { urlHost } from '../tls/names.js';
 import type { TlsSettings } from '../tls/serverTls.js';
 import { turnConfig, type TurnConfig } from '../turn/turnConfig.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { kubernetesConfigFields } from '../bridge/kubernetesConfig.js';
+import { kubernetesConfigFields } from '../bridge/launchers/kubernetes/config.js';
 import { certificateNameKind } from '../tls/names.js';
 import { turnConfigFields, turnConfigIssues } from '../turn/turnConfig.js';
 

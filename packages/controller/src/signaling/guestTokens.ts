@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { randomToken, sha256 } from '../security/randomToken.js';
 import type { VolatileStore } from '../state/volatileStore.js';
-import { keys } from './keys.js';
+import { keys } from '../state/keys.js';
 
 const GuestIdentity = z.object({ guestId: z.string(), roomId: z.string(), inviteCode: z.string(), expiresAt: z.string() });
 export type GuestIdentity = z.infer<typeof GuestIdentity>;

@@ -1,14 +1,14 @@
 import { type IceServer, type ParticipantId } from '@plenum/protocol';
 import type { FastifyBaseLogger } from 'fastify';
-import type { BridgeRegistry } from '../bridge/bridgeRegistry.js';
-import { BridgeRouter } from '../bridge/bridgeRouter.js';
-import { isBridgeRoutingKey } from '../bridge/bridgeRpc.js';
+import type { BridgeRegistry } from '../bridge/conference/bridgeRegistry.js';
+import { BridgeRouter } from '../bridge/routing/bridgeRouter.js';
+import { isBridgeRoutingKey } from '../bridge/routing/bridgeRpc.js';
 import { routingKeys, type Broker } from '../broker/broker.js';
 import type { VerifiedToken } from '../identity/tokenVerifier.js';
 import type { VolatileStore } from '../state/volatileStore.js';
 import { BrokerMessage } from './brokerMessage.js';
 import type { GuestTokens } from './guestTokens.js';
-import { keys } from './keys.js';
+import { keys } from '../state/keys.js';
 import type { Audience, BridgeService, SignalingModule } from './module.js';
 import type { ParticipantRecord } from './participantRecord.js';
 import { RoomState } from './roomState.js';

@@ -1,7 +1,7 @@
 import type { IceConfiguration, LeaveReason, ParticipantId, Role, RoomInfo, SignalingErrorCode } from '@plenum/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { z } from 'zod';
-import type { ConferenceBridge } from '../bridge/conferenceBridge.js';
+import type { ConferenceBridge } from '../bridge/conference/conferenceBridge.js';
 import type { VolatileStore } from '../state/volatileStore.js';
 import type { BrokerMessage } from './brokerMessage.js';
 import type { ParticipantRecord } from './participantRecord.js';

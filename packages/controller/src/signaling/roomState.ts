@@ -1,6 +1,6 @@
 import type { ParticipantId } from '@plenum/protocol';
 import type { VolatileStore } from '../state/volatileStore.js';
-import { keys } from './keys.js';
+import { keys } from '../state/keys.js';
 import { ParticipantRecord } from './participantRecord.js';
 
 /**

@@ -18,7 +18,7 @@ import type { TicketGrant } from '../tickets/ticketStore.js';
 import { ControlInternal, type BrokerMessage } from './brokerMessage.js';
 import type { SignalingHub } from './hub.js';
 import { initialRole, type SignalingRoom } from './identity.js';
-import { keys } from './keys.js';
+import { keys } from '../state/keys.js';
 import type { Audience, ModuleContext, ModuleInstance, SignalingModule } from './module.js';
 import { publicParticipant, type ParticipantRecord } from './participantRecord.js';
 import { RateLimiter } from './rateLimiter.js';

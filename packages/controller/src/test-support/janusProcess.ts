@@ -9,7 +9,7 @@ import { connect as connectAmqp, type ChannelModel } from 'amqplib';
 import { AmqpJanusTransport } from '../bridge/janus/amqpTransport.js';
 import type { JanusTransport } from '../bridge/janus/transport.js';
 import { WebSocketJanusTransport } from '../bridge/janus/websocketTransport.js';
-import { writeJanusConfig, type JanusApiTransport } from '../bridge/janusConfig.js';
+import { writeJanusConfig, type JanusApiTransport } from '../bridge/launchers/shared/janusConfig.js';
 import { freePort } from './freePort.js';
 
 /** The real RabbitMQ the tests use; CI and every dev machine of this project have it. */

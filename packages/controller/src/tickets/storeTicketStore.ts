@@ -1,7 +1,7 @@
 import type { Ticket } from '@plenum/protocol';
 import { z } from 'zod';
 import { sha256 } from '../security/randomToken.js';
-import { keys } from '../signaling/keys.js';
+import { keys } from '../state/keys.js';
 import type { VolatileStore } from '../state/volatileStore.js';
 import type { TicketGrant, TicketStore } from './ticketStore.js';
 

@@ -1,5 +1,5 @@
 import { MediaCommand, MediaState, mediaNamespace } from '@plenum/protocol';
-import { BridgeRpcError } from '../../../bridge/bridgeRpc.js';
+import { BridgeRpcError } from '../../../bridge/routing/bridgeRpc.js';
 import type { BridgeWatcher, ModuleContext, ModuleInstance, SignalingModule } from '../../module.js';
 import { MediaInternal, MediaResult, type MediaRequest } from './mediaRequests.js';
 import { MediaService } from './mediaService.js';

@@ -1,6 +1,6 @@
 import { mediaNamespace, type MediaKind, type ParticipantId } from '@plenum/protocol';
 import { z } from 'zod';
-import type { ConferenceBridge } from '../../../bridge/conferenceBridge.js';
+import type { ConferenceBridge } from '../../../bridge/conference/conferenceBridge.js';
 import type { JanusHandle } from '../../../bridge/janus/handle.js';
 import type { JanusSession } from '../../../bridge/janus/session.js';
 import type { Audience, BridgeService, BridgeServiceContext } from '../../module.js';

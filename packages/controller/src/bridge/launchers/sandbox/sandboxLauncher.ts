@@ -1,0 +1,265 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { amqpVhost, createBridgeAccount, startBrokerRelay, waitForConsumer } from '../shared/brokerAccess.js';
+import { defaultOwnerDir, recordOwner, sweepStaleBridges, type SweepResult } from './sweep.js';
+import { writeJanusConfig, type JanusApiTransport } from '../shared/janusConfig.js';
+import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from '../../launcher.js';
+import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from '../shared/launchSupport.js';
+import type { MediaAddress } from '../shared/mediaAddress.js';
+import { enableForwarding, forwardMedia } from '../shared/mediaForwarding.js';
+import { addressesFor, createNamespace, deleteNamespace, hostAddresses, namespaceNames, namespacePids, type NamespaceNetwork } from '../shared/networkNamespace.js';
+
+export interface SandboxLauncherOptions {
+  /** Parent of the bridges' directories. Each bridge gets `<baseDir>/<id>`, deleted on close. */
+  baseDir: string;
+  /** Port of the Janus WebSocket API inside each namespace. Default 8188. */
+  apiPort?: number;
+  /** How long Janus may take to accept connections. Default 10 s. */
+  readyTimeoutMs?: number;
+  /**
+   * RabbitMQ URL. When set, the controller commands the bridge through RabbitMQ: a queue pair
+   * and a broker account of its own per bridge, reached through a relay on its veth. Otherwise
+   * through Janus's WebSocket API on the bridge's address.
+   */
+  brokerUrl?: string;
+  /**
+   * Where each bridge's owning process is recorded, so that a launcher starting later removes
+   * the bridges of a process killed before it could (see `sweepStaleBridges`). Default
+   * `/run/plenum/bridge-owners`.
+   */
+  ownerDir?: string;
+  /**
+   * Where browsers send media (see `resolveMediaAddress`). Each bridge's port slice is
+   * forwarded from it into the bridge's namespace and Janus advertises it. Default: none,
+   * the bridge's own namespace address, which only this machine reaches.
+   */
+  publicAddress?: MediaAddress;
+  /** Told once when IPv4 forwarding had to be switched on for media. Default: nothing. */
+  warn?: (message: string) => void;
+}
+
+const idPattern = /^[a-z0-9]{8,16}$/;
+
+/** Bridges run as uid/gid `bridgeUidBase + slot`: unprivileged, and distinct per bridge. */
+const bridgeUidBase = 200_000;
+
+/** Distinct media port slices on one host (see `rtpPortsFor`). */
+const portSlices = 400;
+
+/** Kills whatever still runs in the namespace and waits until it is gone. */
+async function drainNamespace(name: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const pids = await namespacePids(name);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, attempt === 0 ? 'SIGTERM' : 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+}
+
+/**
+ * One bridge in its sandbox: Janus in a network namespace of its own (own address, veth to the
+ * host), as an unprivileged user of its own, under bubblewrap with private user/PID/IPC/UTS
+ * namespaces, no capabilities, a read-only root, a private /tmp and only its own directory
+ * writable.
+ */
+class SandboxBridge implements Bridge {
+  readonly id: string;
+  readonly mediaAddress: string;
+  readonly api: Bridge['api'];
+  readonly #process: ChildProcess;
+  readonly #network: NamespaceNetwork;
+  readonly #dir: string;
+  readonly #release: () => Promise<void>;
+  readonly #exitHandlers: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
+  readonly #exited: Promise<void>;
+  #closing: Promise<void> | undefined;
+  #hasExited = false;
+
+  constructor(id: string, process: ChildProcess, network: NamespaceNetwork, dir: string, mediaAddress: string, api: Bridge['api'], release: () => Promise<void>) {
+    this.id = id;
+    this.#process = process;
+    this.#network = network;
+    this.#dir = dir;
+    this.#release = release;
+    this.mediaAddress = mediaAddress;
+    this.api = api;
+    this.#exited = new Promise((resolve) => {
+      process.once('exit', (code, signal) => {
+        this.#hasExited = true;
+        resolve();
+        if (!this.#closing) for (const handler of this.#exitHandlers) handler(code, signal);
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  get hasExited(): boolean {
+    return this.#hasExited;
+  }
+
+  onExit(handler: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+    this.#exitHandlers.push(handler);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#teardown();
+    return this.#closing;
+  }
+
+  async #teardown(): Promise<void> {
+    if (!this.#hasExited) {
+      this.#process.kill('SIGTERM');
+      const killer = setTimeout(() => this.#process.kill('SIGKILL'), 3000);
+      await this.#exited;
+      clearTimeout(killer);
+    }
+    // bubblewrap's exit does not wait for Janus: make sure nothing runs in the namespace any more.
+    await drainNamespace(this.#network.name);
+    await rm(this.#dir, { recursive: true, force: true });
+    await deleteNamespace(this.#network);
+    await this.#release();
+  }
+}
+
+/** The default launcher on Linux: see `SandboxBridge`. Needs root (namespaces, veth). */
+export class SandboxLauncher implements BridgeLauncher {
+  readonly kind = 'sandbox';
+  readonly #options: Required<Omit<SandboxLauncherOptions, 'publicAddress'>> & Pick<SandboxLauncherOptions, 'publicAddress'>;
+  readonly #slots = new Set<number>();
+  readonly #bridges = new Set<SandboxBridge>();
+  /** The start-up sweep of bridges left by dead processes; launches wait for it. */
+  readonly swept: Promise<SweepResult>;
+
+  constructor(options: SandboxLauncherOptions) {
+    this.#options = { apiPort: 8188, readyTimeoutMs: 10_000, brokerUrl: '', ownerDir: defaultOwnerDir, warn: () => undefined, ...options };
+    this.swept = sweepStaleBridges(this.#options.ownerDir);
+  }
+
+  async launch(spec: BridgeSpec): Promise<Bridge> {
+    if (!idPattern.test(spec.id)) throw new BridgeLaunchError(`bridge id must match ${idPattern.source}`);
+    await this.swept.catch(() => undefined);
+    const slot = await this.#takeSlot();
+    const cleanups: (() => Promise<unknown>)[] = [async () => this.#slots.delete(slot)];
+    const release = async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+      cleanups.length = 0;
+    };
+    const dir = path.join(this.#options.baseDir, spec.id);
+    let network: NamespaceNetwork | undefined;
+    try {
+      // Recorded before anything exists, removed after everything is gone (cleanups run last-in first).
+      const { name: namespace, hostInterface } = namespaceNames(spec.id);
+      cleanups.push(await recordOwner(this.#options.ownerDir, { id: spec.id, dir, namespace, hostInterface, brokerVhost: this.#options.brokerUrl ? amqpVhost(this.#options.brokerUrl) : null }));
+      // Bridges run as other users: they may pass through the base directory, not list it.
+      await mkdir(this.#options.baseDir, { recursive: true });
+      await chmod(this.#options.baseDir, 0o711);
+      await assertTraversable(this.#options.baseDir);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const publicAddress = this.#options.publicAddress;
+      network = await createNamespace(spec.id, slot, { routed: publicAddress !== undefined });
+      if (publicAddress) {
+        if (await enableForwarding()) this.#options.warn('IPv4 forwarding switched on (net.ipv4.ip_forward=1): bridges receive media from other networks through it');
+        cleanups.push(await forwardMedia({ id: spec.id, hostAddress: publicAddress.local, bridgeAddress: network.address, ports: rtpPortsFor(slot), hostInterface: network.hostInterface }));
+      }
+      const brokerUrl = this.#options.brokerUrl;
+      let api: Bridge['api'];
+      let transport: JanusApiTransport;
+      if (brokerUrl) {
+        const account = await createBridgeAccount(spec.id, brokerUrl);
+        cleanups.push(() => account.remove());
+        const relay = await startBrokerRelay(network.hostAddress, brokerUrl);
+        cleanups.push(() => relay.close());
+        transport = { kind: 'rabbitmq', host: network.hostAddress, port: relay.port, username: account.username, password: account.password, vhost: account.vhost, toJanus: account.toJanus, fromJanus: account.fromJanus };
+        api = { kind: 'rabbitmq', toJanus: account.toJanus, fromJanus: account.fromJanus };
+      } else {
+        transport = { kind: 'websocket', address: network.address, port: this.#options.apiPort };
+        api = { kind: 'websocket', url: `ws://${network.address}:${this.#options.apiPort}` };
+      }
+      await writeJanusConfig({ dir, mediaAddress: network.address, natMapping: publicAddress?.advertised, rtpPorts: rtpPortsFor(slot), apiSecret: spec.apiSecret, transport });
+      // Each bridge runs as a user of its own that exists nowhere else, owning only its directory.
+      const uid = String(bridgeUidBase + slot);
+      await chownTree(dir, bridgeUidBase + slot);
+      const child = spawn(
+        'ip',
+        [
+          'netns', 'exec', network.name,
+          // A crashing bridge must not leave a core dump: it would hold the conference's media.
+          'prlimit', '--core=0', '--',
+          'setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
+          'bwrap',
+          '--ro-bind', '/', '/',
+          '--dev', '/dev',
+          '--proc', '/proc',
+          '--tmpfs', '/tmp',
+          '--bind', dir, dir,
+          '--unshare-user',
+          '--cap-drop', 'ALL',
+          '--unshare-pid', '--unshare-ipc', '--unshare-uts',
+          '--die-with-parent', '--new-session',
+          'janus', '-F', dir, '-C', path.join(dir, 'janus.jcfg'), '-o', '-N', '-L', path.join(dir, 'janus.log'),
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      // Keep the sandbox's last complaint for the error message if start-up fails.
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
+      const bridge = new SandboxBridge(spec.id, child, network, dir, publicAddress?.advertised ?? network.address, api, async () => {
+        await release();
+        this.#bridges.delete(bridge);
+      });
+      this.#bridges.add(bridge);
+      try {
+        if (api.kind === 'rabbitmq') await waitForConsumer(brokerUrl, api.toJanus, this.#options.readyTimeoutMs, () => bridge.hasExited);
+        else await waitForPort(network.address, this.#options.apiPort, this.#options.readyTimeoutMs, () => bridge.hasExited);
+      } catch (error) {
+        await bridge.close();
+        throw new BridgeLaunchError(`${error instanceof Error ? error.message : 'start failed'}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
+      }
+      return bridge;
+    } catch (error) {
+      if (!this.#isTracked(spec.id)) {
+        await rm(dir, { recursive: true, force: true });
+        if (network) await deleteNamespace(network);
+        await release();
+      }
+      throw error instanceof BridgeLaunchError ? error : new BridgeLaunchError(`could not start bridge ${spec.id}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#bridges].map((bridge) => bridge.close()));
+  }
+
+  #isTracked(id: string): boolean {
+    return [...this.#bridges].some((bridge) => bridge.id === id);
+  }
+
+  /**
+   * A free slot: a /30 of 198.18.0.0/15 and a media port slice, used neither by this launcher
+   * nor by any other bridge on the host (another controller or test process: its veth address
+   * is present). Only as many slots as port slices, since forwarded slices must not overlap.
+   * Scanning starts at a random slot to make clashes unlikely.
+   */
+  async #takeSlot(): Promise<number> {
+    const inUse = await hostAddresses();
+    const start = Math.floor(Math.random() * portSlices);
+    for (let i = 0; i < portSlices; i++) {
+      const slot = (start + i) % portSlices;
+      if (!this.#slots.has(slot) && !inUse.has(addressesFor(slot).host)) {
+        this.#slots.add(slot);
+        return slot;
+      }
+    }
+    throw new BridgeLaunchError('no free bridge address');
+  }
+}
