@@ -38,17 +38,15 @@ import { clientConfigRoutes } from './rest/clientConfig.js';
 import { userRoutes } from './rest/users.js';
 import type { Services } from './services.js';
 import { BridgeRegistry } from './bridge/conference/bridgeRegistry.js';
-import { BridgeLaunchError, type BridgeLauncher } from './bridge/launcher.js';
-import { HostLauncher } from './bridge/launchers/host/hostLauncher.js';
-import { createKubernetesLauncher } from './bridge/launchers/kubernetes/kubernetesLauncher.js';
-import { kubernetesLauncherOptions } from './bridge/launchers/kubernetes/config.js';
-import { OciLauncher } from './bridge/launchers/oci/ociLauncher.js';
-import { SandboxLauncher } from './bridge/launchers/sandbox/sandboxLauncher.js';
-import { explicitAddress, MediaAddressError, resolveMediaAddress, type MediaAddress } from './bridge/launchers/shared/mediaAddress.js';
+import { createLauncher } from './bridge/launchers/createLauncher.js';
+import { explicitAddress } from './bridge/launchers/shared/mediaAddress.js';
+import { MediaAddressError, resolveMediaAddress, type MediaAddress } from './bridge/launchers/shared/mediaAddress.js';
+import { BridgeRouter } from './bridge/routing/bridgeRouter.js';
 import { createTurnService } from './turn/createTurnService.js';
 import type { TurnService } from './turn/turnService.js';
 import type { Broker } from './broker/broker.js';
 import { RoomState } from './signaling/roomState.js';
+import { bridgeServices } from './signaling/bridgeServices.js';
 import { GuestTokens } from './signaling/guestTokens.js';
 import { SignalingHub } from './signaling/hub.js';
 import { signalingModules } from './signaling/modules/registry.js';
@@ -215,18 +213,40 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     { prefix: '/v1' },
   );
 
-  const launcher = createLauncher(config, app.log, mediaAddress);
+  const launcher = createLauncher({
+    ...config.bridge,
+    brokerUrl: config.amqpUrl,
+    publicAddressSetting: config.bridge.publicAddress,
+    publicAddress: mediaAddress,
+    warn: (message) => app.log.warn(message),
+    onKubernetesError: (err) => app.log.warn({ err }, 'kubernetes bridges'),
+  });
+  // Bridges left by a controller that died here go now, not at the first conference.
+  void launcher.sweep().catch((err: unknown) => app.log.warn({ err }, 'could not sweep bridges of dead controllers'));
+  const controllerId = deps.controllerId ?? randomUUID();
+  const bridges = new BridgeRegistry({
+    launcher,
+    brokerUrl: config.amqpUrl,
+    graceMs: config.bridge.graceMs,
+    poolSize: config.bridge.poolSize,
+    keepaliveMs: config.bridge.keepaliveMs,
+    hasParticipants: async (roomId) => (await new RoomState(store, roomId).participants()).length > 0,
+    log: app.log,
+  });
+  const media = new BridgeRouter({
+    controllerId,
+    registry: bridges,
+    store,
+    broker,
+    leaseMs: config.signaling.heartbeatTtlMs,
+    services: bridgeServices(signalingModules, broker, app.log),
+    participantIds: async (roomId) => new Set((await new RoomState(store, roomId).participants()).map((record) => record.id)),
+    log: app.log,
+  });
   const hub = new SignalingHub({
-    bridges: new BridgeRegistry({
-      launcher,
-      brokerUrl: config.amqpUrl,
-      graceMs: config.bridge.graceMs,
-      poolSize: config.bridge.poolSize,
-      keepaliveMs: config.bridge.keepaliveMs,
-      hasParticipants: async (roomId) => (await new RoomState(store, roomId).participants()).length > 0,
-      log: app.log,
-    }),
-    controllerId: deps.controllerId ?? randomUUID(),
+    bridges,
+    media,
+    controllerId,
     store,
     broker,
     modules: signalingModules,
@@ -288,48 +308,6 @@ async function startTurn(config: Config, mediaAddress: MediaAddress | undefined,
     log.error({ err: error }, 'the TURN relay did not start: browsers behind strict firewalls cannot get media');
     const failed = `did not start (${error instanceof Error ? error.message : 'unknown error'})`;
     return { failed, description: failed };
-  }
-}
-
-/** The launcher the configuration names; `none` runs signaling without media. */
-function createLauncher(config: Config, log: FastifyBaseLogger, publicAddress: MediaAddress | undefined): BridgeLauncher {
-  // With RabbitMQ configured, every command reaches the bridges through it.
-  const { bridge, amqpUrl: brokerUrl } = config;
-  switch (bridge.launcher) {
-    case 'sandbox':
-      return new SandboxLauncher({ baseDir: bridge.dir, brokerUrl, publicAddress, warn: (message) => log.warn(message) });
-    case 'oci': {
-      const oci = new OciLauncher({ socketPath: bridge.oci.socketPath, image: bridge.oci.image, baseDir: bridge.dir, brokerUrl, publicAddress, warn: (message) => log.warn(message) });
-      // Containers left by a controller that died here go now, not at the first conference.
-      void oci.sweep();
-      return oci;
-    }
-    case 'host':
-      if (!bridge.hostAddress) throw new ConfigError(['PLENUM_BRIDGE_HOST_ADDRESS: required with PLENUM_BRIDGE_LAUNCHER=host']);
-      return new HostLauncher({
-        baseDir: bridge.dir,
-        mediaAddress: bridge.hostAddress,
-        // Advertised instead of the host's address when a 1:1 NAT in front forwards it.
-        ...(publicAddress ? { publicAddress: publicAddress.advertised } : {}),
-        brokerUrl,
-        warn: (message) => log.warn(message),
-      });
-    case 'kubernetes': {
-      const options = kubernetesLauncherOptions(bridge.kubernetes, brokerUrl);
-      const general = explicitAddress(bridge.publicAddress);
-      return createKubernetesLauncher({
-        ...options,
-        // PLENUM_BRIDGE_K8S_PUBLIC_ADDRESS wins; else the general setting, when it names an address.
-        ...(options.publicAddress === undefined && general !== undefined ? { publicAddress: general } : {}),
-        onError: (err) => log.warn({ err }, 'kubernetes bridges'),
-      });
-    }
-    case 'none':
-      return {
-        kind: 'none',
-        launch: () => Promise.reject(new BridgeLaunchError('media is switched off (PLENUM_BRIDGE_LAUNCHER=none)')),
-        close: () => Promise.resolve(),
-      };
   }
 }
 

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors.js';
+
 /** How the controller reaches a running bridge's Janus API. */
 export type BridgeApi = { kind: 'websocket'; url: string } | { kind: 'rabbitmq'; toJanus: string; fromJanus: string };
 
@@ -24,17 +26,47 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-/** Starts bridges. Implementations: `sandbox` (namespace + bubblewrap), later `oci`, `kubernetes`, `host`. */
+/**
+ * Starts bridges. Implementations, one folder each under `launchers/`: `sandbox` (namespace +
+ * bubblewrap), `oci` (a container through the Docker Engine API), `host` (a plain process),
+ * `kubernetes` (a Pod); `launcher.contract.ts` is what every one of them must do.
+ */
 export interface BridgeLauncher {
   readonly kind: string;
   launch(spec: BridgeSpec): Promise<Bridge>;
+  /**
+   * Removes what bridges of launchers that died without closing them left behind (a
+   * controller killed with SIGKILL); bridges of live launchers stay. Idempotent; the first
+   * `launch` waits for the first sweep.
+   */
+  sweep(): Promise<void>;
   /** Stops every bridge this launcher started. */
   close(): Promise<void>;
 }
 
-export class BridgeLaunchError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BridgeLaunchError';
-  }
+/**
+ * Why a bridge did not start:
+ * - `invalid_spec`: the id does not match `[a-z0-9]{8,16}`;
+ * - `misconfigured`: the settings cannot work (loopback media address, unreachable directory, …);
+ * - `unavailable`: what bridges run on does not answer (no container engine);
+ * - `no_image`: the bridge image is missing;
+ * - `no_capacity`: no free address, port range or slot is left;
+ * - `start_failed`: Janus or its sandbox, container or Pod failed while starting;
+ * - `start_timeout`: Janus did not answer in time;
+ * - `closed`: the launcher was closed, or the bridge stopped, while starting;
+ * - `disabled`: media is switched off (`PLENUM_BRIDGE_LAUNCHER=none`).
+ */
+export type BridgeLaunchErrorCode =
+  | 'invalid_spec'
+  | 'misconfigured'
+  | 'unavailable'
+  | 'no_image'
+  | 'no_capacity'
+  | 'start_failed'
+  | 'start_timeout'
+  | 'closed'
+  | 'disabled';
+
+export class BridgeLaunchError extends CodedError<BridgeLaunchErrorCode> {
+  override readonly name = 'BridgeLaunchError';
 }

@@ -1,13 +1,15 @@
+import { CodedError } from '../errors.js';
+
 /**
  * Checks and encoding shared by both `Broker` implementations, so that they accept and refuse
  * exactly the same input (the contract tests run on both).
  */
 
 /** Thrown by every `Broker` method called after `close()`. */
-export class BrokerClosedError extends Error {
+export class BrokerClosedError extends CodedError<'closed'> {
+  override readonly name = 'BrokerClosedError';
   constructor() {
-    super('broker is closed');
-    this.name = 'BrokerClosedError';
+    super('closed', 'broker is closed');
   }
 }
 

@@ -1,3 +1,4 @@
+import { CodedError } from '../errors.js';
 import { existsSync, readFileSync } from 'node:fs';
 import type { KubernetesConfig } from '../bridge/launchers/kubernetes/config.js';
 import { tmpdir } from 'node:os';
@@ -81,11 +82,12 @@ export interface Config {
   turn: TurnConfig;
 }
 
-export class ConfigError extends Error {
+/** `invalid`: the settings break the schema or do not fit together; `problems` says where, one line each. */
+export class ConfigError extends CodedError<'invalid'> {
+  override readonly name = 'ConfigError';
   readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
+  constructor(problems: string[], options: { cause?: unknown } = {}) {
+    super('invalid', `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options);
     this.problems = problems;
   }
 }

@@ -82,11 +82,11 @@ export const authentication = fp<AuthenticationOptions>(
       try {
         token = await verifier.verify(raw);
       } catch (error) {
-        if (error instanceof TokenError && error.problem === 'provider_unavailable') {
+        if (error instanceof TokenError && error.code === 'provider_unavailable') {
           throw new ApiError(503, 'service_unavailable', 'identity provider unavailable', { cause: error });
         }
         const problem = error instanceof TokenError ? error : new TokenError('invalid_token', 'token rejected');
-        throw new ApiError(401, problem.problem === 'token_expired' ? 'token_expired' : 'invalid_token', problem.message, {
+        throw new ApiError(401, problem.code === 'token_expired' ? 'token_expired' : 'invalid_token', problem.message, {
           cause: error,
           headers: { 'www-authenticate': challenge({ code: 'invalid_token', description: problem.message }) },
         });

@@ -32,7 +32,7 @@ async function expectProblem(promise: Promise<unknown>, problem: TokenProblem): 
     (reason: unknown) => reason,
   );
   expect(error).toBeInstanceOf(TokenError);
-  expect((error as TokenError).problem).toBe(problem);
+  expect((error as TokenError).code).toBe(problem);
 }
 
 describe('TokenVerifier keys', () => {

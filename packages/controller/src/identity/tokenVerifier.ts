@@ -1,3 +1,4 @@
+import { CodedError } from '../errors.js';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { z } from 'zod';
 
@@ -14,13 +15,8 @@ export interface VerifiedToken {
 export type TokenProblem = 'invalid_token' | 'token_expired' | 'provider_unavailable';
 
 /** Why a token was refused; `message` is safe to show to the client. */
-export class TokenError extends Error {
-  readonly problem: TokenProblem;
-  constructor(problem: TokenProblem, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TokenError';
-    this.problem = problem;
-  }
+export class TokenError extends CodedError<TokenProblem> {
+  override readonly name = 'TokenError';
 }
 
 export interface TokenVerifierOptions {

@@ -1,7 +1,7 @@
 import { type IceServer, type ParticipantId } from '@plenum/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BridgeRegistry } from '../bridge/conference/bridgeRegistry.js';
-import { BridgeRouter } from '../bridge/routing/bridgeRouter.js';
+import type { BridgeRouter } from '../bridge/routing/bridgeRouter.js';
 import { isBridgeRoutingKey } from '../bridge/routing/bridgeRpc.js';
 import { routingKeys, type Broker } from '../broker/broker.js';
 import type { VerifiedToken } from '../identity/tokenVerifier.js';
@@ -9,26 +9,11 @@ import type { VolatileStore } from '../state/volatileStore.js';
 import { BrokerMessage } from './brokerMessage.js';
 import type { GuestTokens } from './guestTokens.js';
 import { keys } from '../state/keys.js';
-import type { Audience, BridgeService, SignalingModule } from './module.js';
+import type { Audience, SignalingModule } from './module.js';
 import type { ParticipantRecord } from './participantRecord.js';
+import { publishToRoom } from './roomPublisher.js';
 import { RoomState } from './roomState.js';
-import type { SignalingSession } from './session.js';
-
-/** Signaling limits and timings; defaults in the configuration schema. */
-export interface SignalingConfig {
-  ratePerSecond: number;
-  burst: number;
-  /** After the token expires, how long a client has to refresh before it is disconnected. */
-  tokenGraceSeconds: number;
-  /** How long a dropped participant keeps its seat for resumption. */
-  resumptionWindowSeconds: number;
-  /** Interval of WebSocket pings; a connection that misses one is dropped. */
-  pingIntervalMs: number;
-  /** A controller not refreshing its heartbeat for this long counts as dead. */
-  heartbeatTtlMs: number;
-  /** A socket must send `control/join` within this time. */
-  joinTimeoutMs: number;
-}
+import type { HostedSession, SessionHost, SignalingConfig } from './sessionHost.js';
 
 export interface HubDependencies {
   controllerId: string;
@@ -40,6 +25,8 @@ export interface HubDependencies {
   verifyUserToken: (token: string) => Promise<VerifiedToken>;
   /** This controller's conference bridges. */
   bridges: BridgeRegistry;
+  /** Which controller runs each conference's bridge, and the way to it (the hub starts and closes it). */
+  media: BridgeRouter;
   /** TURN (and STUN) servers for a participant, credentials valid until `expiresAtMs`. Default: none. */
   iceServers?: (participantId: string, expiresAtMs: number) => IceServer[];
   log: FastifyBaseLogger;
@@ -50,7 +37,7 @@ export interface HubDependencies {
  * need, fan-out of broker messages to them, the controller heartbeat, and the sweep that marks
  * participants of dead controllers as left.
  */
-export class SignalingHub {
+export class SignalingHub implements SessionHost {
   readonly controllerId: string;
   readonly store: VolatileStore;
   readonly modules: readonly SignalingModule[];
@@ -63,7 +50,7 @@ export class SignalingHub {
   readonly media: BridgeRouter;
   readonly #broker: Broker;
   readonly #log: FastifyBaseLogger;
-  readonly #rooms = new Map<string, Set<SignalingSession>>();
+  readonly #rooms = new Map<string, Set<HostedSession>>();
   readonly #userBindings = new Map<string, number>();
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #pending = new Set<NodeJS.Timeout>();
@@ -80,21 +67,7 @@ export class SignalingHub {
     this.iceServers = deps.iceServers ?? (() => []);
     this.#broker = deps.broker;
     this.#log = deps.log;
-    const services = new Map<string, BridgeService>();
-    for (const module of deps.modules) {
-      const service = module.bridgeService?.({ publish: (roomId, audience, message) => this.publish(roomId, audience, message), log: deps.log });
-      if (service) services.set(module.namespace, service);
-    }
-    this.media = new BridgeRouter({
-      controllerId: deps.controllerId,
-      registry: deps.bridges,
-      store: deps.store,
-      broker: deps.broker,
-      leaseMs: deps.config.heartbeatTtlMs,
-      services,
-      participantIds: async (roomId) => new Set((await this.roomState(roomId).participants()).map((record) => record.id)),
-      log: deps.log,
-    });
+    this.media = deps.media;
     this.#broker.onMessage((roomId, routingKey, message) => this.#onBrokerMessage(roomId, routingKey, message));
   }
 
@@ -147,7 +120,7 @@ export class SignalingHub {
     return count;
   }
 
-  async register(session: SignalingSession): Promise<void> {
+  async register(session: HostedSession): Promise<void> {
     const roomId = session.roomId;
     let sessions = this.#rooms.get(roomId);
     if (!sessions) {
@@ -165,7 +138,7 @@ export class SignalingHub {
     }
   }
 
-  async unregister(session: SignalingSession): Promise<void> {
+  async unregister(session: HostedSession): Promise<void> {
     const roomId = session.roomId;
     const sessions = this.#rooms.get(roomId);
     if (!sessions?.delete(session)) return;
@@ -186,15 +159,8 @@ export class SignalingHub {
     }
   }
 
-  async publish(roomId: string, audience: Audience, message: BrokerMessage): Promise<void> {
-    const key =
-      audience.to === 'room'
-        ? routingKeys.room
-        : audience.to === 'participant'
-          ? routingKeys.participant(audience.id)
-          : routingKeys.user(audience.id);
-    const body = audience.to === 'room' && audience.moderatorsOnly && message.kind === 'event' ? { ...message, moderatorsOnly: true } : message;
-    await this.#broker.publish(roomId, key, body);
+  publish(roomId: string, audience: Audience, message: BrokerMessage): Promise<void> {
+    return publishToRoom(this.#broker, roomId, audience, message);
   }
 
   /** Removes a participant whose socket dropped and who did not come back in time. */
@@ -290,7 +256,7 @@ export class SignalingHub {
   }
 }
 
-function matches(session: SignalingSession, routingKey: string): boolean {
+function matches(session: HostedSession, routingKey: string): boolean {
   if (routingKey === routingKeys.room) return true;
   if (session.id && routingKey === routingKeys.participant(session.id)) return true;
   return session.userId !== null && routingKey === routingKeys.user(session.userId);

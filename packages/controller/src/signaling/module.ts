@@ -1,7 +1,7 @@
 import type { IceConfiguration, LeaveReason, ParticipantId, Role, RoomInfo, SignalingErrorCode } from '@plenum/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { z } from 'zod';
-import type { ConferenceBridge } from '../bridge/conference/conferenceBridge.js';
+import type { BridgeService, BridgeWatcher } from '../bridge/routing/bridgeService.js';
 import type { VolatileStore } from '../state/volatileStore.js';
 import type { BrokerMessage } from './brokerMessage.js';
 import type { ParticipantRecord } from './participantRecord.js';
@@ -80,35 +80,10 @@ export interface ModuleBridge {
   watch(watcher: BridgeWatcher): () => void;
 }
 
-/** A participant's view of the bridge its media lives on. */
-export interface BridgeWatcher {
-  /** The bridge this participant's publications and subscriptions live on; undefined: none yet. */
-  readonly bridgeId: string | undefined;
-  /**
-   * That bridge is gone (died, hung, its controller stopped): all media on it is lost. Called
-   * at every check while `bridgeId` still names a gone bridge, so the watcher forgets it here.
-   */
-  lost(): void;
-}
-
 /** What a module's bridge service may use: the broker, to reach participants on any controller. */
 export interface BridgeServiceContext {
   publish(roomId: string, audience: Audience, message: BrokerMessage): Promise<void>;
   log: FastifyBaseLogger;
-}
-
-/**
- * A module's part that runs beside the conference's bridge, on the controller owning it, for
- * participants on every controller: their requests arrive here, its answers and Janus's
- * events go back to them through the broker.
- */
-export interface BridgeService {
-  /** One participant's request (untrusted until parsed); the result goes back to its instance. */
-  handle(conference: ConferenceBridge, participantId: string, body: unknown): Promise<unknown>;
-  /** The bridge stopped or was replaced: forget everything that lived on it. */
-  forget(roomId: string, bridgeId: string): void;
-  /** Drops the state of participants no longer in the room (their controller died, say). */
-  prune(roomId: string, present: ReadonlySet<string>): Promise<void>;
 }
 
 /** What a participant is let in as, decided by the modules before `join_success`. */

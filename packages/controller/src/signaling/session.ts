@@ -16,7 +16,7 @@ import type { WebSocket } from 'ws';
 import { randomToken, sha256 } from '../security/randomToken.js';
 import type { TicketGrant } from '../tickets/ticketStore.js';
 import { ControlInternal, type BrokerMessage } from './brokerMessage.js';
-import type { SignalingHub } from './hub.js';
+import type { HostedSession, SessionHost, SessionState } from './sessionHost.js';
 import { initialRole, type SignalingRoom } from './identity.js';
 import { keys } from '../state/keys.js';
 import type { Audience, ModuleContext, ModuleInstance, SignalingModule } from './module.js';
@@ -24,7 +24,7 @@ import { publicParticipant, type ParticipantRecord } from './participantRecord.j
 import { RateLimiter } from './rateLimiter.js';
 import { ResumptionRecord, actionsOf } from './sessionSupport.js';
 
-type State = 'connected' | 'waiting' | 'joined' | 'closed';
+type State = SessionState;
 
 /** Upper bound for a resumption token's life while its participant is connected. */
 const resumptionWhileJoinedMs = 12 * 3600_000;
@@ -42,9 +42,9 @@ const leaveCloseCodes: Partial<Record<LeaveReason, number>> = {
  * rate, JSON and envelope, a still-valid token, and no ban. Frames are handled one at a time,
  * in order; so are broker orders for this participant.
  */
-export class SignalingSession {
+export class SignalingSession implements HostedSession {
   readonly connectionId = randomUUID();
-  readonly #hub: SignalingHub;
+  readonly #hub: SessionHost;
   readonly #socket: WebSocket;
   readonly #room: SignalingRoom;
   readonly #log: FastifyBaseLogger;
@@ -61,7 +61,7 @@ export class SignalingSession {
   #displayName: string;
   alive = true;
 
-  constructor(hub: SignalingHub, socket: WebSocket, grant: TicketGrant, room: SignalingRoom, log: FastifyBaseLogger) {
+  constructor(hub: SessionHost, socket: WebSocket, grant: TicketGrant, room: SignalingRoom, log: FastifyBaseLogger) {
     this.#hub = hub;
     this.#socket = socket;
     this.#grant = grant;

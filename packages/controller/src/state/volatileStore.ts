@@ -1,3 +1,5 @@
+import { CodedError } from '../errors.js';
+
 /**
  * Volatile state shared by all controllers: room membership, participant data, chat history,
  * bans, tickets. Two implementations keep the same contract (one test suite runs on both):
@@ -55,16 +57,18 @@ export interface VolatileStore {
   close(): Promise<void>;
 }
 
-export class LockTimeoutError extends Error {
-  constructor(name: string) {
-    super(`could not acquire lock ${name}`);
-    this.name = 'LockTimeoutError';
+/** `withLock` waited its `waitMs` and another holder still had the lock. */
+export class LockTimeoutError extends CodedError<'lock_timeout'> {
+  override readonly name = 'LockTimeoutError';
+  constructor(lock: string) {
+    super('lock_timeout', `could not acquire lock ${lock}`);
   }
 }
 
-export class StoreClosedError extends Error {
+/** A method was called after `close()`. */
+export class StoreClosedError extends CodedError<'closed'> {
+  override readonly name = 'StoreClosedError';
   constructor() {
-    super('store is closed');
-    this.name = 'StoreClosedError';
+    super('closed', 'store is closed');
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors.js';
+
 /**
  * What went wrong while preparing the controller's TLS certificate:
  * - `invalid_name`: a name for a self-signed certificate is neither an IP address nor a DNS name;
@@ -10,12 +12,6 @@
 export type TlsErrorCode = 'invalid_name' | 'openssl_failed' | 'unreadable_file' | 'invalid_certificate' | 'invalid_key' | 'key_mismatch';
 
 /** Error of the TLS helpers; its message names the file or name at fault and is fit for operators. */
-export class TlsError extends Error {
+export class TlsError extends CodedError<TlsErrorCode> {
   override readonly name = 'TlsError';
-  readonly code: TlsErrorCode;
-
-  constructor(code: TlsErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-  }
 }

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors.js';
+
 /**
  * What went wrong with a TURN service:
  * - `closed`: the service was closed; it answers nothing any more;
@@ -9,12 +11,6 @@
 export type TurnErrorCode = 'closed' | 'config' | 'certificate' | 'start_failed' | 'start_timeout';
 
 /** Error of the TURN services. Messages never contain the TURN secret. */
-export class TurnError extends Error {
+export class TurnError extends CodedError<TurnErrorCode> {
   override readonly name = 'TurnError';
-  readonly code: TurnErrorCode;
-
-  constructor(code: TurnErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-  }
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MemoryBroker, MemoryBus } from '../../broker/memoryBroker.js';
-import type { BridgeService, BridgeWatcher } from '../../signaling/module.js';
+import type { BridgeService, BridgeWatcher } from './bridgeService.js';
 import { MemoryStore } from '../../state/memoryStore.js';
 import type { VolatileStore } from '../../state/volatileStore.js';
 import { BridgeOwnership } from './bridgeOwnership.js';

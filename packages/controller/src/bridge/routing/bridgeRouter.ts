@@ -2,7 +2,7 @@ import { VideoCodec } from '@plenum/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import type { Broker } from '../../broker/broker.js';
-import type { BridgeService, BridgeWatcher } from '../../signaling/module.js';
+import type { BridgeService, BridgeWatcher } from './bridgeService.js';
 import type { VolatileStore } from '../../state/volatileStore.js';
 import { BridgeOwnership, type BridgeClaim } from './bridgeOwnership.js';
 import type { BridgeRegistry } from '../conference/bridgeRegistry.js';

@@ -1,3 +1,4 @@
+import { CodedError } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Broker } from '../../broker/broker.js';
@@ -12,13 +13,8 @@ export const isBridgeRoutingKey = (routingKey: string) => routingKey === bridgeN
 /** Why a remote bridge request failed. */
 export type BridgeRpcErrorCode = 'not_owner' | 'no_bridge' | 'failed' | 'timeout' | 'closed';
 
-export class BridgeRpcError extends Error {
+export class BridgeRpcError extends CodedError<BridgeRpcErrorCode> {
   override readonly name = 'BridgeRpcError';
-  readonly code: BridgeRpcErrorCode;
-  constructor(code: BridgeRpcErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 const controllerId = z.string().min(1).max(100);

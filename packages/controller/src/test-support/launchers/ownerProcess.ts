@@ -15,14 +15,14 @@ export interface BridgeOwner {
  * launcher and then waits, so a test can kill it like a crashed controller. `env` carries the
  * launcher's settings (see the script's header).
  */
-export async function spawnBridgeOwner(launcher: 'sandbox' | 'oci', id: string, env: Record<string, string>): Promise<BridgeOwner> {
+export async function spawnBridgeOwner(launcher: 'sandbox' | 'oci' | 'host', id: string, env: Record<string, string>): Promise<BridgeOwner> {
   const child = spawn(process.execPath, [path.join(import.meta.dirname, 'bridgeOwnerProcess.mjs')], {
     env: { ...process.env, ...env, LAUNCHER: launcher, BRIDGE_ID: id },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
+    createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`bridge owner process exited (${String(code)}) before its bridge ran`)));
   });
   const launched = JSON.parse(line) as { id?: unknown; pid?: unknown };

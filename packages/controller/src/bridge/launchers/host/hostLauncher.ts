@@ -1,11 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { createBridgeAccount, waitForConsumer } from '../shared/brokerAccess.js';
+import { amqpVhost, createBridgeAccount, waitForConsumer } from '../shared/brokerAccess.js';
+import { defaultOwnerDir, recordOwner, sweepStaleBridges } from '../shared/ownerRecords.js';
 import { writeJanusConfig, type JanusApiTransport } from '../shared/janusConfig.js';
 import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from '../../launcher.js';
 import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from '../shared/launchSupport.js';
+import { BridgeProcess, LaunchedBridge } from '../shared/launchedBridge.js';
+import { UndoList } from '../shared/undo.js';
 
 export interface HostLauncherOptions {
   /** Parent of the bridges' directories. Each bridge gets `<baseDir>/<id>`, deleted on close. */
@@ -22,6 +25,12 @@ export interface HostLauncherOptions {
   publicAddress?: string;
   /** RabbitMQ URL. When set, bridges are commanded through RabbitMQ (own account and queues). */
   brokerUrl?: string;
+  /**
+   * Where each bridge's owning process is recorded, so that a launcher starting later removes
+   * the directory and broker account of a controller killed before it could. Default
+   * `/run/plenum/bridge-owners` (shared with the sandbox launcher).
+   */
+  ownerDir?: string;
   /** How long Janus may take to accept connections. Default 10 s. */
   readyTimeoutMs?: number;
   /** Where the reduced-isolation warning goes. Default: a process warning. */
@@ -40,63 +49,8 @@ async function freeLoopbackPort(): Promise<number> {
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const address = server.address();
   await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || !address) throw new BridgeLaunchError('no free port for the bridge API');
+  if (typeof address !== 'object' || !address) throw new BridgeLaunchError('no_capacity', 'no free port for the bridge API');
   return address.port;
-}
-
-/** One conference's Janus as a plain process on the host network. */
-class HostBridge implements Bridge {
-  readonly id: string;
-  readonly mediaAddress: string;
-  readonly api: Bridge['api'];
-  readonly #process: ChildProcess;
-  readonly #release: () => Promise<void>;
-  readonly #exitHandlers: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
-  readonly #exited: Promise<void>;
-  #closing: Promise<void> | undefined;
-  #hasExited = false;
-
-  constructor(id: string, child: ChildProcess, mediaAddress: string, api: Bridge['api'], release: () => Promise<void>) {
-    this.id = id;
-    this.#process = child;
-    this.mediaAddress = mediaAddress;
-    this.api = api;
-    this.#release = release;
-    this.#exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.#hasExited = true;
-        resolve();
-        if (!this.#closing) for (const handler of this.#exitHandlers) handler(code, signal);
-      });
-    });
-  }
-
-  get closed(): boolean {
-    return this.#closing !== undefined;
-  }
-
-  get hasExited(): boolean {
-    return this.#hasExited;
-  }
-
-  onExit(handler: (code: number | null, signal: NodeJS.Signals | null) => void): void {
-    this.#exitHandlers.push(handler);
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= this.#teardown();
-    return this.#closing;
-  }
-
-  async #teardown(): Promise<void> {
-    if (!this.#hasExited) {
-      this.#process.kill('SIGTERM');
-      const killer = setTimeout(() => this.#process.kill('SIGKILL'), 3000);
-      await this.#exited;
-      clearTimeout(killer);
-    }
-    await this.#release();
-  }
 }
 
 /**
@@ -111,40 +65,41 @@ export class HostLauncher implements BridgeLauncher {
   readonly kind = 'host';
   readonly #options: Required<Omit<HostLauncherOptions, 'publicAddress'>> & Pick<HostLauncherOptions, 'publicAddress'>;
   readonly #blocks = new Set<number>();
-  readonly #bridges = new Set<HostBridge>();
+  readonly #bridges = new Set<LaunchedBridge>();
+  readonly #swept: Promise<unknown>;
 
   constructor(options: HostLauncherOptions) {
-    this.#options = { brokerUrl: '', readyTimeoutMs: 10_000, warn: (message) => process.emitWarning(message), ...options };
-    if (/^127\./.test(options.mediaAddress)) throw new BridgeLaunchError('the host launcher needs an address browsers reach; Janus never uses loopback for media');
+    this.#options = { brokerUrl: '', readyTimeoutMs: 10_000, ownerDir: defaultOwnerDir, warn: (message) => process.emitWarning(message), ...options };
+    this.#swept = sweepStaleBridges(this.#options.ownerDir);
+    if (/^127\./.test(options.mediaAddress)) throw new BridgeLaunchError('misconfigured', 'the host launcher needs an address browsers reach; Janus never uses loopback for media');
     this.#options.warn(
       `bridges run as plain processes on the host network (PLENUM_BRIDGE_LAUNCHER=host): isolation is reduced — no own network, file system view or process table per conference. Prefer sandbox or oci where the machine allows.`,
     );
   }
 
   async launch(spec: BridgeSpec): Promise<Bridge> {
-    if (!idPattern.test(spec.id)) throw new BridgeLaunchError(`bridge id must match ${idPattern.source}`);
+    if (!idPattern.test(spec.id)) throw new BridgeLaunchError('invalid_spec', `bridge id must match ${idPattern.source}`);
+    await this.#swept;
     const block = this.#takeBlock();
-    const cleanups: (() => Promise<unknown>)[] = [async () => this.#blocks.delete(block)];
-    const release = async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-      cleanups.length = 0;
-    };
+    const undo = new UndoList((error) => this.#options.warn(`bridge ${spec.id}: clean-up step failed: ${String(error)}`));
+    undo.push(async () => this.#blocks.delete(block));
     const { baseDir, brokerUrl, mediaAddress, publicAddress } = this.#options;
     const natMapping = publicAddress !== undefined && publicAddress !== mediaAddress ? publicAddress : undefined;
     const dir = path.join(baseDir, spec.id);
     const asRoot = process.getuid?.() === 0;
-    let bridge: HostBridge | undefined;
+    let bridge: LaunchedBridge | undefined;
     try {
+      undo.push(await recordOwner(this.#options.ownerDir, { id: spec.id, dir, namespace: null, hostInterface: null, brokerVhost: brokerUrl ? amqpVhost(brokerUrl) : null }));
       await mkdir(baseDir, { recursive: true });
       await chmod(baseDir, 0o711);
       if (asRoot) await assertTraversable(baseDir);
+      undo.push(() => rm(dir, { recursive: true, force: true }));
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
       let api: Bridge['api'];
       let transport: JanusApiTransport;
       if (brokerUrl) {
         const account = await createBridgeAccount(spec.id, brokerUrl);
-        cleanups.push(() => account.remove());
+        undo.push(() => account.remove());
         const broker = new URL(brokerUrl);
         const port = Number(broker.port || (broker.protocol === 'amqps:' ? 5671 : 5672));
         transport = { kind: 'rabbitmq', host: broker.hostname, port, username: account.username, password: account.password, vhost: account.vhost, toJanus: account.toJanus, fromJanus: account.fromJanus };
@@ -158,16 +113,23 @@ export class HostLauncher implements BridgeLauncher {
       await writeJanusConfig({ dir, mediaAddress, natMapping, rtpPorts: rtpPortsFor(block), apiSecret: spec.apiSecret, transport });
       const uid = hostUidBase + block;
       if (asRoot) await chownTree(dir, uid);
-      const janus = ['janus', '-F', dir, '-C', path.join(dir, 'janus.jcfg'), '-o', '-N', '-L', path.join(dir, 'janus.log')];
+      const janusCommand = ['janus', '-F', dir, '-C', path.join(dir, 'janus.jcfg'), '-o', '-N', '-L', path.join(dir, 'janus.log')];
       // No core dumps (they would hold media); Janus dies with the controller (pdeathsig).
       const drop = asRoot ? [`--reuid=${String(uid)}`, `--regid=${String(uid)}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'] : [];
-      const child = spawn('prlimit', ['--core=0', '--', 'setpriv', ...drop, '--pdeathsig', 'SIGKILL', '--', ...janus], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('prlimit', ['--core=0', '--', 'setpriv', ...drop, '--pdeathsig', 'SIGKILL', '--', ...janusCommand], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
-      const started = new HostBridge(spec.id, child, natMapping ?? mediaAddress, api, async () => {
-        await release();
-        this.#bridges.delete(started);
+      const started: LaunchedBridge = new LaunchedBridge({
+        id: spec.id,
+        mediaAddress: natMapping ?? mediaAddress,
+        api,
+        teardown: async () => {
+          await janus.stop();
+          await undo.run();
+          this.#bridges.delete(started);
+        },
       });
+      const janus = new BridgeProcess(child, started);
       bridge = started;
       this.#bridges.add(started);
       try {
@@ -175,13 +137,18 @@ export class HostLauncher implements BridgeLauncher {
         else await waitForPort('127.0.0.1', transport.kind === 'websocket' ? transport.port : 0, this.#options.readyTimeoutMs, () => started.hasExited);
       } catch (error) {
         await started.close();
-        throw new BridgeLaunchError(`${error instanceof Error ? error.message : 'start failed'}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
+        throw new BridgeLaunchError(started.hasExited ? 'start_failed' : 'start_timeout', `${error instanceof Error ? error.message : 'start failed'}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
       }
       return started;
     } catch (error) {
-      if (!bridge) await release();
-      throw error instanceof BridgeLaunchError ? error : new BridgeLaunchError(`could not start bridge ${spec.id}`, { cause: error });
+      if (!bridge) await undo.run();
+      throw error instanceof BridgeLaunchError ? error : new BridgeLaunchError('start_failed', `could not start bridge ${spec.id}`, { cause: error });
     }
+  }
+
+  /** The sweep this launcher began when it was made: Janus died with its controller (pdeathsig); its directory and broker account go here. */
+  async sweep(): Promise<void> {
+    await this.#swept;
   }
 
   async close(): Promise<void> {
@@ -198,6 +165,6 @@ export class HostLauncher implements BridgeLauncher {
         return block;
       }
     }
-    throw new BridgeLaunchError(`no free port range: at most ${String(blocks)} bridges per host`);
+    throw new BridgeLaunchError('no_capacity', `no free port range: at most ${String(blocks)} bridges per host`);
   }
 }

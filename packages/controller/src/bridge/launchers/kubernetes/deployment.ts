@@ -122,7 +122,7 @@ export class BridgeDeployment {
       this.#account = await createAccount(this.id).catch((error: unknown) => {
         // Not the error itself: a failed rabbitmqctl's message holds its command line, password included.
         const stderr = typeof error === 'object' && error !== null && 'stderr' in error ? String(error.stderr).trim().slice(0, 300) : '';
-        throw new BridgeLaunchError(`could not create the broker account of bridge ${this.id}${stderr ? `: ${stderr}` : ''}`);
+        throw new BridgeLaunchError('start_failed', `could not create the broker account of bridge ${this.id}${stderr ? `: ${stderr}` : ''}`);
       });
       api = { kind: 'rabbitmq', host, port, peer, account: this.#account };
     } else {
@@ -145,7 +145,7 @@ export class BridgeDeployment {
         const seconds = settings.readyTimeoutMs / 1000;
         const problem = this.#context.pods.problem;
         const why = `last seen: ${this.#lastSeen}${problem ? `; watching pods failed: ${problem}` : ''}`;
-        reject(new BridgeLaunchError(`pod ${this.#names.pod} in namespace ${namespace} was not ready within ${seconds} s (${why})`));
+        reject(new BridgeLaunchError('start_timeout', `pod ${this.#names.pod} in namespace ${namespace} was not ready within ${seconds} s (${why})`));
       }, settings.readyTimeoutMs);
     });
     try {
@@ -173,7 +173,7 @@ export class BridgeDeployment {
         const body = clientModel(bridgeService({ ...base, rtpPorts: free.ports }));
         const service = await this.#create('Service', this.#names.service, () => core.createNamespacedService({ namespace: settings.namespace, body, fieldValidation: 'Strict' }), isNodePortTaken);
         const uid = service.metadata?.uid;
-        if (!uid) throw new BridgeLaunchError(`the API server returned Service ${this.#names.service} without a uid`);
+        if (!uid) throw new BridgeLaunchError('start_failed', `the API server returned Service ${this.#names.service} without a uid`);
         return { uid, rtpPorts: free.ports };
       } catch (error) {
         // Another controller's bridge holds those node ports: try another block.
@@ -183,13 +183,13 @@ export class BridgeDeployment {
         takenElsewhere.add(free.block);
       }
     }
-    throw new BridgeLaunchError(`no free block of UDP ports for the media of bridge ${this.id} (PLENUM_BRIDGE_K8S_RTP_PORTS is used up)`);
+    throw new BridgeLaunchError('no_capacity', `no free block of UDP ports for the media of bridge ${this.id} (PLENUM_BRIDGE_K8S_RTP_PORTS is used up)`);
   }
 
   /** One create call: remembered before it is sent, failures explained with the API server's words. */
   async #create<T>(kind: Kind, name: string, call: () => Promise<T>, passThrough: (error: unknown) => boolean = () => false): Promise<T> {
     const { namespace, requestTimeoutMs } = this.#context.settings;
-    if (this.#tearingDown) throw new BridgeLaunchError(`bridge ${this.id} was stopped while starting`);
+    if (this.#tearingDown) throw new BridgeLaunchError('closed', `bridge ${this.id} was stopped while starting`);
     this.#attempted.add(kind);
     const request = call();
     this.#inFlight = request.catch(() => undefined);
@@ -197,7 +197,7 @@ export class BridgeDeployment {
       return await withTimeout(request, requestTimeoutMs, `creating ${kind} ${name}`);
     } catch (error) {
       if (passThrough(error)) throw error;
-      throw new BridgeLaunchError(`could not create ${kind} ${name} in namespace ${namespace}: ${describeApiError(error)}`, { cause: error });
+      throw new BridgeLaunchError('start_failed', `could not create ${kind} ${name} in namespace ${namespace}: ${describeApiError(error)}`, { cause: error });
     }
   }
 
@@ -215,7 +215,7 @@ export class BridgeDeployment {
       this.#ended = true;
       const { namespace } = this.#context.settings;
       if (this.#ready) {
-        this.#ready.reject(new BridgeLaunchError(`pod ${this.#names.pod} in namespace ${namespace} did not start: ${state.detail}`));
+        this.#ready.reject(new BridgeLaunchError('start_failed', `pod ${this.#names.pod} in namespace ${namespace} did not start: ${state.detail}`));
       } else if (!this.#tearingDown) {
         const exitCode = state.kind === 'ended' ? state.exitCode : null;
         for (const handler of this.#endHandlers) handler(exitCode, state.detail);

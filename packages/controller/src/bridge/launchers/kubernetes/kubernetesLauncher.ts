@@ -5,6 +5,7 @@ import { BridgeDeployment, type KubernetesSettings, type PortBlocks } from './de
 import { launcherLabel, managedBy, type BridgeResources, type BrokerPeer, type PodPeer } from './objects.js';
 import { PodWatch } from './podWatch.js';
 import { BridgeLaunchError, type Bridge, type BridgeApi, type BridgeLauncher, type BridgeSpec } from '../../launcher.js';
+import { LaunchedBridge } from '../shared/launchedBridge.js';
 
 /** Pods in a namespace chosen by labels; the namespace defaults to the bridges'. */
 export type PodPeerOption = Omit<PodPeer, 'namespace'> & { namespace?: string | undefined };
@@ -104,42 +105,6 @@ class PortBlockPool implements PortBlocks {
   }
 }
 
-/** A running bridge Pod; `close()` deletes its objects and broker account. */
-class KubernetesBridge implements Bridge {
-  readonly id: string;
-  readonly mediaAddress: string;
-  readonly api: BridgeApi;
-  readonly #deployment: BridgeDeployment;
-  readonly #release: () => void;
-  readonly #exitHandlers: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
-  #closing: Promise<void> | undefined;
-
-  constructor(deployment: BridgeDeployment, mediaAddress: string, api: BridgeApi, release: () => void) {
-    this.id = deployment.id;
-    this.#deployment = deployment;
-    this.mediaAddress = mediaAddress;
-    this.api = api;
-    this.#release = release;
-    // A Pod has no signal to report: the exit code, or null when it was deleted.
-    deployment.onEnded((exitCode) => {
-      if (!this.#closing) for (const handler of this.#exitHandlers) handler(exitCode, null);
-    });
-  }
-
-  get closed(): boolean {
-    return this.#closing !== undefined;
-  }
-
-  onExit(handler: (code: number | null, signal: NodeJS.Signals | null) => void): void {
-    this.#exitHandlers.push(handler);
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= this.#deployment.teardown().finally(this.#release);
-    return this.#closing;
-  }
-}
-
 /**
  * `PLENUM_BRIDGE_LAUNCHER=kubernetes`: a Pod per conference bridge, with its Secret, Service and
  * NetworkPolicy (`kubernetesObjects.ts`), in one namespace. See `docs/kubernetes.md`.
@@ -189,6 +154,14 @@ export class KubernetesLauncher implements BridgeLauncher {
     });
   }
 
+  /**
+   * Nothing yet: a Pod outlives its controller, and nothing tells a dead launcher's objects
+   * from a live one's (no lease per launcher). docs/kubernetes.md gives the `kubectl` command.
+   */
+  sweep(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** True once `close()` was called: launching is refused. */
   get closed(): boolean {
     return this.#closed;
@@ -200,8 +173,8 @@ export class KubernetesLauncher implements BridgeLauncher {
   }
 
   async launch(spec: BridgeSpec): Promise<Bridge> {
-    if (this.#closed) throw new BridgeLaunchError('the kubernetes launcher is closed');
-    if (!idPattern.test(spec.id)) throw new BridgeLaunchError(`bridge id must match ${idPattern.source}`);
+    if (this.#closed) throw new BridgeLaunchError('closed', 'the kubernetes launcher is closed');
+    if (!idPattern.test(spec.id)) throw new BridgeLaunchError('invalid_spec', `bridge id must match ${idPattern.source}`);
     const deployment = new BridgeDeployment(spec.id, {
       core: this.#core,
       network: this.#network,
@@ -221,22 +194,30 @@ export class KubernetesLauncher implements BridgeLauncher {
       if (broker && account) {
         // Ready is not enough here: Janus listens on no port, it consumes its request queue.
         await waitForConsumer(broker.url, account.toJanus, readyTimeoutMs, () => deployment.ended).catch((error: unknown) => {
-          throw new BridgeLaunchError(`bridge ${spec.id}: ${error instanceof Error ? error.message : 'janus did not come up'}`, { cause: error });
+          throw new BridgeLaunchError('start_failed', `bridge ${spec.id}: ${error instanceof Error ? error.message : 'janus did not come up'}`, { cause: error });
         });
         api = { kind: 'rabbitmq', toJanus: account.toJanus, fromJanus: account.fromJanus };
       } else {
         api = { kind: 'websocket', url: `ws://${pod.podIP}:${apiPort}` };
       }
-      if (this.closed) throw new BridgeLaunchError('the kubernetes launcher was closed while the bridge started');
+      if (this.closed) throw new BridgeLaunchError('closed', 'the kubernetes launcher was closed while the bridge started');
       // Its end would go unreported: no one listens yet.
-      if (deployment.ended) throw new BridgeLaunchError(`bridge ${spec.id} ended while starting`);
-      const bridge = new KubernetesBridge(deployment, this.#settings.publicAddress ?? pod.hostIP, api, release);
+      if (deployment.ended) throw new BridgeLaunchError('start_failed', `bridge ${spec.id} ended while starting`);
+      // A running bridge Pod; `close()` deletes its objects and broker account.
+      const bridge = new LaunchedBridge({
+        id: deployment.id,
+        mediaAddress: this.#settings.publicAddress ?? pod.hostIP,
+        api,
+        teardown: () => deployment.teardown().finally(release),
+      });
+      // A Pod has no signal to report: the exit code, or null when it was deleted.
+      deployment.onEnded((exitCode) => bridge.exited(exitCode, null));
       this.#stoppers.set(deployment, () => bridge.close());
       return bridge;
     } catch (error) {
       await deployment.teardown();
       release();
-      throw error instanceof BridgeLaunchError ? error : new BridgeLaunchError(`could not start bridge ${spec.id}`, { cause: error });
+      throw error instanceof BridgeLaunchError ? error : new BridgeLaunchError('start_failed', `could not start bridge ${spec.id}`, { cause: error });
     }
   }
 

@@ -31,18 +31,18 @@ export function engineFailure(error: unknown, socketPath: string): { status: num
 export function explainEngineError(error: unknown, socketPath: string, image: string, bridgeId: string): BridgeLaunchError {
   const { status, code, message } = engineFailure(error, socketPath);
   if (code !== undefined) {
-    return new BridgeLaunchError(
+    return new BridgeLaunchError('unavailable',
       `no container engine answers on ${socketPath} (${code}): start one (\`podman system service\`, or Docker) or set PLENUM_BRIDGE_OCI_SOCKET`,
       { cause: error },
     );
   }
-  if (status === undefined) return new BridgeLaunchError(`could not start bridge ${bridgeId}`, { cause: error });
+  if (status === undefined) return new BridgeLaunchError('start_failed', `could not start bridge ${bridgeId}`, { cause: error });
   if (status === 404 && /image/i.test(message)) {
-    return new BridgeLaunchError(`the container engine has no image ${image}: build it with \`node scripts/build-bridge-image.mjs\` (see containers/janus/Containerfile)`, {
+    return new BridgeLaunchError('no_image', `the container engine has no image ${image}: build it with \`node scripts/build-bridge-image.mjs\` (see containers/janus/Containerfile)`, {
       cause: error,
     });
   }
-  return new BridgeLaunchError(`container engine: ${message.slice(0, 300)}`, { cause: error });
+  return new BridgeLaunchError('start_failed', `container engine: ${message.slice(0, 300)}`, { cause: error });
 }
 
 /** `POST /containers/{id}/wait` answers this once the container has stopped. */

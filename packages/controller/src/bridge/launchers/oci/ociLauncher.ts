@@ -8,6 +8,8 @@ import { createBridgeAccount, startBrokerRelay, waitForConsumer, type BridgeBrok
 import { writeJanusConfig } from '../shared/janusConfig.js';
 import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from '../../launcher.js';
 import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from '../shared/launchSupport.js';
+import { LaunchedBridge } from '../shared/launchedBridge.js';
+import { UndoList } from '../shared/undo.js';
 import type { MediaAddress } from '../shared/mediaAddress.js';
 import { enableForwarding, forwardMedia } from '../shared/mediaForwarding.js';
 import { addressesFor, hostAddresses, interfaceWithAddress } from '../shared/networkNamespace.js';
@@ -69,61 +71,19 @@ function gatedJanus(dir: string): string[] {
   return ['/bin/sh', '-c', 'while [ ! -e "$0/start" ]; do sleep 0.02; done; exec janus -F "$0" -C "$0/janus.jcfg" -o -N', dir];
 }
 
-/** One conference's Janus in an OCI container of its own, on a network of its own. */
-class OciBridge implements Bridge {
-  readonly id: string;
-  readonly mediaAddress: string;
-  readonly api: Bridge['api'];
-  readonly #container: Docker.Container;
-  readonly #teardown: () => Promise<void>;
-  readonly #exitHandlers: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
-  #closing: Promise<void> | undefined;
-  #hasExited = false;
-
-  constructor(id: string, container: Docker.Container, mediaAddress: string, api: Bridge['api'], teardown: () => Promise<void>) {
-    this.id = id;
-    this.#container = container;
-    this.mediaAddress = mediaAddress;
-    this.api = api;
-    this.#teardown = teardown;
-  }
-
-  /** Follows the container until it stops; a stop not caused by `close()` is a crash. */
-  watch(): void {
-    this.#container.wait().then(
-      (answer: unknown) => {
-        this.#hasExited = true;
-        if (this.#closing) return;
-        const parsed = WaitResult.safeParse(answer);
-        const status = parsed.success ? parsed.data.StatusCode : null;
-        // Engines report death by signal N as status 128 + N, as a shell does.
-        const signal = status !== null && status > 128 ? signalName(status - 128) : null;
-        for (const handler of this.#exitHandlers) handler(signal ? null : status, signal);
-      },
-      () => {
-        // The engine went away or the container was removed: either way Janus is gone.
-        this.#hasExited = true;
-        if (!this.#closing) for (const handler of this.#exitHandlers) handler(null, null);
-      },
-    );
-  }
-
-  get closed(): boolean {
-    return this.#closing !== undefined;
-  }
-
-  get hasExited(): boolean {
-    return this.#hasExited;
-  }
-
-  onExit(handler: (code: number | null, signal: NodeJS.Signals | null) => void): void {
-    this.#exitHandlers.push(handler);
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= this.#teardown();
-    return this.#closing;
-  }
+/** Follows the container until it stops and tells the bridge; a stop not caused by `close()` is a crash. */
+function watchContainer(container: Docker.Container, bridge: LaunchedBridge): void {
+  container.wait().then(
+    (answer: unknown) => {
+      const parsed = WaitResult.safeParse(answer);
+      const status = parsed.success ? parsed.data.StatusCode : null;
+      // Engines report death by signal N as status 128 + N, as a shell does.
+      const signal = status !== null && status > 128 ? signalName(status - 128) : null;
+      bridge.exited(signal ? null : status, signal);
+    },
+    // The engine went away or the container was removed: either way Janus is gone.
+    () => bridge.exited(null, null),
+  );
 }
 
 function signalName(number: number): NodeJS.Signals | null {
@@ -144,7 +104,7 @@ export class OciLauncher implements BridgeLauncher {
   readonly #options: Required<Omit<OciLauncherOptions, 'publicAddress'>> & Pick<OciLauncherOptions, 'publicAddress'>;
   readonly #docker: Docker;
   readonly #slots = new Set<number>();
-  readonly #bridges = new Set<OciBridge>();
+  readonly #bridges = new Set<LaunchedBridge>();
   /** The first launch waits for bridges of dead controllers on this host to be removed. */
   #swept: Promise<void> | undefined;
 
@@ -176,22 +136,18 @@ export class OciLauncher implements BridgeLauncher {
   }
 
   async launch(spec: BridgeSpec): Promise<Bridge> {
-    if (!idPattern.test(spec.id)) throw new BridgeLaunchError(`bridge id must match ${idPattern.source}`);
+    if (!idPattern.test(spec.id)) throw new BridgeLaunchError('invalid_spec', `bridge id must match ${idPattern.source}`);
     const { socketPath, image, brokerUrl } = this.#options;
     const name = `plenum-bridge-${spec.id}`;
     const dir = path.join(this.#options.baseDir, spec.id);
-    // Undone in reverse order, by close() or by a failed launch.
-    const cleanups: (() => Promise<unknown>)[] = [];
-    const undo = async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-      cleanups.length = 0;
-    };
-    let bridge: OciBridge | undefined;
+    // Undone by close() or by a failed launch.
+    const undo = new UndoList((error) => this.#options.warn(`bridge ${spec.id}: clean-up step failed: ${String(error)}`));
+    let bridge: LaunchedBridge | undefined;
     try {
       await this.sweep();
       const labels = { [bridgeLabel]: spec.id, [ownerLabel]: await ownerTag() };
       const slot = await this.#takeSlot();
-      cleanups.push(async () => this.#slots.delete(slot));
+      undo.push(async () => this.#slots.delete(slot));
       const { subnet, gateway, address } = subnetOf(slot);
       const uid = containerUidBase + slot;
 
@@ -199,7 +155,7 @@ export class OciLauncher implements BridgeLauncher {
       await chmod(this.#options.baseDir, 0o711);
       await assertTraversable(this.#options.baseDir);
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      undo.push(() => rm(dir, { recursive: true, force: true }));
 
       // Internal: no default route, no NAT; the host reaches the container on its /30.
       const network = await this.#docker.createNetwork({
@@ -210,7 +166,7 @@ export class OciLauncher implements BridgeLauncher {
         IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway }] },
         Labels: labels,
       });
-      cleanups.push(() => network.remove());
+      undo.push(() => network.remove());
 
       let account: BridgeBrokerAccount | undefined;
       let api: Bridge['api'];
@@ -219,7 +175,7 @@ export class OciLauncher implements BridgeLauncher {
       if (brokerUrl) {
         const created = await createBridgeAccount(spec.id, brokerUrl);
         account = created;
-        cleanups.push(() => created.remove());
+        undo.push(() => created.remove());
         api = { kind: 'rabbitmq', toJanus: created.toJanus, fromJanus: created.fromJanus };
       } else {
         await writeJanusConfig({ ...config, transport: { kind: 'websocket', address, port: this.#options.apiPort } });
@@ -254,7 +210,7 @@ export class OciLauncher implements BridgeLauncher {
         NetworkingConfig: { EndpointsConfig: { [name]: { IPAMConfig: { IPv4Address: address } } } },
       });
       // Removing the container also drops its log and anonymous volumes.
-      cleanups.push(() => container.remove({ force: true, v: true }));
+      undo.push(() => container.remove({ force: true, v: true }));
       await container.start();
       if (publicAddress) {
         // The network is internal (no route out): the host gives the container one, and forwards only its media ports.
@@ -264,12 +220,12 @@ export class OciLauncher implements BridgeLauncher {
         const hostInterface = await interfaceWithAddress(gateway);
         // The engine turns forwarding off on an internal network's bridge; the rules below let only media through.
         if (hostInterface) await writeFile(`/proc/sys/net/ipv4/conf/${hostInterface}/forwarding`, '1\n');
-        cleanups.push(await forwardMedia({ id: spec.id, hostAddress: publicAddress.local, bridgeAddress: address, ports: rtpPortsFor(slot), ...(hostInterface ? { hostInterface } : {}) }));
+        undo.push(await forwardMedia({ id: spec.id, hostAddress: publicAddress.local, bridgeAddress: address, ports: rtpPortsFor(slot), ...(hostInterface ? { hostInterface } : {}) }));
       }
 
       if (brokerUrl && account) {
         const relay = await startBrokerRelay(gateway, brokerUrl);
-        cleanups.push(() => relay.close());
+        undo.push(() => relay.close());
         await writeJanusConfig({
           ...config,
           transport: { kind: 'rabbitmq', host: gateway, port: relay.port, username: account.username, password: account.password, vhost: account.vhost, toJanus: account.toJanus, fromJanus: account.fromJanus },
@@ -278,24 +234,29 @@ export class OciLauncher implements BridgeLauncher {
       }
       await writeFile(path.join(dir, 'start'), '', { mode: 0o400 });
 
-      const started = new OciBridge(spec.id, container, publicAddress?.advertised ?? address, api, async () => {
-        await undo();
-        this.#bridges.delete(started);
+      const started: LaunchedBridge = new LaunchedBridge({
+        id: spec.id,
+        mediaAddress: publicAddress?.advertised ?? address,
+        api,
+        teardown: async () => {
+          await undo.run();
+          this.#bridges.delete(started);
+        },
       });
       bridge = started;
       this.#bridges.add(started);
-      started.watch();
+      watchContainer(container, started);
       try {
         if (api.kind === 'rabbitmq') await waitForConsumer(brokerUrl, api.toJanus, this.#options.readyTimeoutMs, () => started.hasExited);
         else await waitForPort(address, this.#options.apiPort, this.#options.readyTimeoutMs, () => started.hasExited);
       } catch (error) {
         const logs = await container.logs({ stdout: true, stderr: true, tail: 20 }).then(demuxLogs, () => '');
         await started.close();
-        throw new BridgeLaunchError(`${error instanceof Error ? error.message : 'start failed'}${logs ? `: ${logs.trim().slice(-500)}` : ''}`, { cause: error });
+        throw new BridgeLaunchError(started.hasExited ? 'start_failed' : 'start_timeout', `${error instanceof Error ? error.message : 'start failed'}${logs ? `: ${logs.trim().slice(-500)}` : ''}`, { cause: error });
       }
       return started;
     } catch (error) {
-      if (!bridge) await undo();
+      if (!bridge) await undo.run();
       if (error instanceof BridgeLaunchError) throw error;
       throw explainEngineError(error, socketPath, image, spec.id);
     }
@@ -325,6 +286,6 @@ export class OciLauncher implements BridgeLauncher {
         return slot;
       }
     }
-    throw new BridgeLaunchError('no free bridge address');
+    throw new BridgeLaunchError('no_capacity', 'no free bridge address');
   }
 }

@@ -1,14 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { amqpVhost, createBridgeAccount, startBrokerRelay, waitForConsumer } from '../shared/brokerAccess.js';
-import { defaultOwnerDir, recordOwner, sweepStaleBridges, type SweepResult } from './sweep.js';
+import { defaultOwnerDir, recordOwner, sweepStaleBridges, type SweepResult } from '../shared/ownerRecords.js';
 import { writeJanusConfig, type JanusApiTransport } from '../shared/janusConfig.js';
 import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from '../../launcher.js';
 import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from '../shared/launchSupport.js';
+import { BridgeProcess, LaunchedBridge } from '../shared/launchedBridge.js';
 import type { MediaAddress } from '../shared/mediaAddress.js';
 import { enableForwarding, forwardMedia } from '../shared/mediaForwarding.js';
-import { addressesFor, createNamespace, deleteNamespace, hostAddresses, namespaceNames, namespacePids, type NamespaceNetwork } from '../shared/networkNamespace.js';
+import { addressesFor, createNamespace, deleteNamespace, hostAddresses, namespaceNames, namespacePids } from '../shared/networkNamespace.js';
+import { UndoList } from '../shared/undo.js';
 
 export interface SandboxLauncherOptions {
   /** Parent of the bridges' directories. Each bridge gets `<baseDir>/<id>`, deleted on close. */
@@ -64,79 +66,16 @@ async function drainNamespace(name: string): Promise<void> {
 }
 
 /**
- * One bridge in its sandbox: Janus in a network namespace of its own (own address, veth to the
- * host), as an unprivileged user of its own, under bubblewrap with private user/PID/IPC/UTS
- * namespaces, no capabilities, a read-only root, a private /tmp and only its own directory
- * writable.
+ * The default launcher on Linux. Each bridge: Janus in a network namespace of its own (own
+ * address, veth to the host), as an unprivileged user of its own, under bubblewrap with private
+ * user/PID/IPC/UTS namespaces, no capabilities, a read-only root, a private /tmp and only its
+ * own directory writable. Needs root (namespaces, veth).
  */
-class SandboxBridge implements Bridge {
-  readonly id: string;
-  readonly mediaAddress: string;
-  readonly api: Bridge['api'];
-  readonly #process: ChildProcess;
-  readonly #network: NamespaceNetwork;
-  readonly #dir: string;
-  readonly #release: () => Promise<void>;
-  readonly #exitHandlers: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
-  readonly #exited: Promise<void>;
-  #closing: Promise<void> | undefined;
-  #hasExited = false;
-
-  constructor(id: string, process: ChildProcess, network: NamespaceNetwork, dir: string, mediaAddress: string, api: Bridge['api'], release: () => Promise<void>) {
-    this.id = id;
-    this.#process = process;
-    this.#network = network;
-    this.#dir = dir;
-    this.#release = release;
-    this.mediaAddress = mediaAddress;
-    this.api = api;
-    this.#exited = new Promise((resolve) => {
-      process.once('exit', (code, signal) => {
-        this.#hasExited = true;
-        resolve();
-        if (!this.#closing) for (const handler of this.#exitHandlers) handler(code, signal);
-      });
-    });
-  }
-
-  get closed(): boolean {
-    return this.#closing !== undefined;
-  }
-
-  get hasExited(): boolean {
-    return this.#hasExited;
-  }
-
-  onExit(handler: (code: number | null, signal: NodeJS.Signals | null) => void): void {
-    this.#exitHandlers.push(handler);
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= this.#teardown();
-    return this.#closing;
-  }
-
-  async #teardown(): Promise<void> {
-    if (!this.#hasExited) {
-      this.#process.kill('SIGTERM');
-      const killer = setTimeout(() => this.#process.kill('SIGKILL'), 3000);
-      await this.#exited;
-      clearTimeout(killer);
-    }
-    // bubblewrap's exit does not wait for Janus: make sure nothing runs in the namespace any more.
-    await drainNamespace(this.#network.name);
-    await rm(this.#dir, { recursive: true, force: true });
-    await deleteNamespace(this.#network);
-    await this.#release();
-  }
-}
-
-/** The default launcher on Linux: see `SandboxBridge`. Needs root (namespaces, veth). */
 export class SandboxLauncher implements BridgeLauncher {
   readonly kind = 'sandbox';
   readonly #options: Required<Omit<SandboxLauncherOptions, 'publicAddress'>> & Pick<SandboxLauncherOptions, 'publicAddress'>;
   readonly #slots = new Set<number>();
-  readonly #bridges = new Set<SandboxBridge>();
+  readonly #bridges = new Set<LaunchedBridge>();
   /** The start-up sweep of bridges left by dead processes; launches wait for it. */
   readonly swept: Promise<SweepResult>;
 
@@ -145,40 +84,48 @@ export class SandboxLauncher implements BridgeLauncher {
     this.swept = sweepStaleBridges(this.#options.ownerDir);
   }
 
+  /** The sweep this launcher began when it was made (a sandbox dies with its owner; what it had stays until then). */
+  async sweep(): Promise<void> {
+    await this.swept;
+  }
+
   async launch(spec: BridgeSpec): Promise<Bridge> {
-    if (!idPattern.test(spec.id)) throw new BridgeLaunchError(`bridge id must match ${idPattern.source}`);
+    if (!idPattern.test(spec.id)) throw new BridgeLaunchError('invalid_spec', `bridge id must match ${idPattern.source}`);
     await this.swept.catch(() => undefined);
     const slot = await this.#takeSlot();
-    const cleanups: (() => Promise<unknown>)[] = [async () => this.#slots.delete(slot)];
-    const release = async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-      cleanups.length = 0;
-    };
+    const undo = new UndoList((error) => this.#options.warn(`bridge ${spec.id}: clean-up step failed: ${String(error)}`));
+    undo.push(async () => this.#slots.delete(slot));
     const dir = path.join(this.#options.baseDir, spec.id);
-    let network: NamespaceNetwork | undefined;
+    let bridge: LaunchedBridge | undefined;
     try {
-      // Recorded before anything exists, removed after everything is gone (cleanups run last-in first).
+      // Recorded before anything exists, removed after everything is gone (undone last).
       const { name: namespace, hostInterface } = namespaceNames(spec.id);
-      cleanups.push(await recordOwner(this.#options.ownerDir, { id: spec.id, dir, namespace, hostInterface, brokerVhost: this.#options.brokerUrl ? amqpVhost(this.#options.brokerUrl) : null }));
+      undo.push(await recordOwner(this.#options.ownerDir, { id: spec.id, dir, namespace, hostInterface, brokerVhost: this.#options.brokerUrl ? amqpVhost(this.#options.brokerUrl) : null }));
       // Bridges run as other users: they may pass through the base directory, not list it.
       await mkdir(this.#options.baseDir, { recursive: true });
       await chmod(this.#options.baseDir, 0o711);
       await assertTraversable(this.#options.baseDir);
+      undo.push(() => rm(dir, { recursive: true, force: true }));
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      const network = await createNamespace(spec.id, slot, { routed: this.#options.publicAddress !== undefined });
+      // bubblewrap's exit does not wait for Janus: nothing may run in the namespace when it goes.
+      undo.push(async () => {
+        await drainNamespace(network.name);
+        await deleteNamespace(network);
+      });
       const publicAddress = this.#options.publicAddress;
-      network = await createNamespace(spec.id, slot, { routed: publicAddress !== undefined });
       if (publicAddress) {
         if (await enableForwarding()) this.#options.warn('IPv4 forwarding switched on (net.ipv4.ip_forward=1): bridges receive media from other networks through it');
-        cleanups.push(await forwardMedia({ id: spec.id, hostAddress: publicAddress.local, bridgeAddress: network.address, ports: rtpPortsFor(slot), hostInterface: network.hostInterface }));
+        undo.push(await forwardMedia({ id: spec.id, hostAddress: publicAddress.local, bridgeAddress: network.address, ports: rtpPortsFor(slot), hostInterface: network.hostInterface }));
       }
       const brokerUrl = this.#options.brokerUrl;
       let api: Bridge['api'];
       let transport: JanusApiTransport;
       if (brokerUrl) {
         const account = await createBridgeAccount(spec.id, brokerUrl);
-        cleanups.push(() => account.remove());
+        undo.push(() => account.remove());
         const relay = await startBrokerRelay(network.hostAddress, brokerUrl);
-        cleanups.push(() => relay.close());
+        undo.push(() => relay.close());
         transport = { kind: 'rabbitmq', host: network.hostAddress, port: relay.port, username: account.username, password: account.password, vhost: account.vhost, toJanus: account.toJanus, fromJanus: account.fromJanus };
         api = { kind: 'rabbitmq', toJanus: account.toJanus, fromJanus: account.fromJanus };
       } else {
@@ -213,35 +160,35 @@ export class SandboxLauncher implements BridgeLauncher {
       // Keep the sandbox's last complaint for the error message if start-up fails.
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
-      const bridge = new SandboxBridge(spec.id, child, network, dir, publicAddress?.advertised ?? network.address, api, async () => {
-        await release();
-        this.#bridges.delete(bridge);
+      const started: LaunchedBridge = new LaunchedBridge({
+        id: spec.id,
+        mediaAddress: publicAddress?.advertised ?? network.address,
+        api,
+        teardown: async () => {
+          await janus.stop();
+          await undo.run();
+          this.#bridges.delete(started);
+        },
       });
-      this.#bridges.add(bridge);
+      const janus = new BridgeProcess(child, started);
+      bridge = started;
+      this.#bridges.add(started);
       try {
-        if (api.kind === 'rabbitmq') await waitForConsumer(brokerUrl, api.toJanus, this.#options.readyTimeoutMs, () => bridge.hasExited);
-        else await waitForPort(network.address, this.#options.apiPort, this.#options.readyTimeoutMs, () => bridge.hasExited);
+        if (api.kind === 'rabbitmq') await waitForConsumer(brokerUrl, api.toJanus, this.#options.readyTimeoutMs, () => started.hasExited);
+        else await waitForPort(network.address, this.#options.apiPort, this.#options.readyTimeoutMs, () => started.hasExited);
       } catch (error) {
-        await bridge.close();
-        throw new BridgeLaunchError(`${error instanceof Error ? error.message : 'start failed'}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
+        await started.close();
+        throw new BridgeLaunchError(started.hasExited ? 'start_failed' : 'start_timeout', `${error instanceof Error ? error.message : 'start failed'}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
       }
-      return bridge;
+      return started;
     } catch (error) {
-      if (!this.#isTracked(spec.id)) {
-        await rm(dir, { recursive: true, force: true });
-        if (network) await deleteNamespace(network);
-        await release();
-      }
-      throw error instanceof BridgeLaunchError ? error : new BridgeLaunchError(`could not start bridge ${spec.id}`, { cause: error });
+      if (!bridge) await undo.run();
+      throw error instanceof BridgeLaunchError ? error : new BridgeLaunchError('start_failed', `could not start bridge ${spec.id}`, { cause: error });
     }
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.#bridges].map((bridge) => bridge.close()));
-  }
-
-  #isTracked(id: string): boolean {
-    return [...this.#bridges].some((bridge) => bridge.id === id);
   }
 
   /**
@@ -260,6 +207,6 @@ export class SandboxLauncher implements BridgeLauncher {
         return slot;
       }
     }
-    throw new BridgeLaunchError('no free bridge address');
+    throw new BridgeLaunchError('no_capacity', 'no free bridge address');
   }
 }

@@ -17,7 +17,7 @@ export async function chownTree(dir: string, id: number): Promise<void> {
 export async function assertTraversable(dir: string): Promise<void> {
   for (let current = path.dirname(path.resolve(dir)); ; current = path.dirname(current)) {
     if (((await stat(current)).mode & 0o001) === 0) {
-      throw new BridgeLaunchError(`bridges cannot reach ${dir}: ${current} is not searchable by other users (chmod o+x, or set PLENUM_BRIDGE_DIR)`);
+      throw new BridgeLaunchError('misconfigured', `bridges cannot reach ${dir}: ${current} is not searchable by other users (chmod o+x, or set PLENUM_BRIDGE_DIR)`);
     }
     if (current === path.dirname(current)) return;
   }
@@ -27,7 +27,7 @@ export async function assertTraversable(dir: string): Promise<void> {
 export async function waitForPort(address: string, port: number, timeoutMs: number, exited: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (exited()) throw new BridgeLaunchError('janus exited while starting');
+    if (exited()) throw new BridgeLaunchError('start_failed', 'janus exited while starting');
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect({ host: address, port, timeout: 200 });
       socket.once('connect', () => {
@@ -43,7 +43,7 @@ export async function waitForPort(address: string, port: number, timeoutMs: numb
     if (open) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new BridgeLaunchError(`janus did not accept connections within ${timeoutMs} ms`);
+  throw new BridgeLaunchError('start_timeout', `janus did not accept connections within ${timeoutMs} ms`);
 }
 
 /** Each bridge gets 100 UDP ports for media, from 20000 on; `block` picks which hundred. */

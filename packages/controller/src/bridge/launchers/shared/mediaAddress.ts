@@ -1,3 +1,4 @@
+import { CodedError } from '../../../errors.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -43,11 +44,9 @@ export function explicitAddress(setting: string): string | undefined {
   return setting === 'auto' || setting === 'internal' ? undefined : setting;
 }
 
-export class MediaAddressError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MediaAddressError';
-  }
+/** `no_address`: no usable IPv4 address for media on this machine, or none a 1:1 NAT could forward to. */
+export class MediaAddressError extends CodedError<'no_address'> {
+  override readonly name = 'MediaAddressError';
 }
 
 /**
@@ -60,13 +59,13 @@ export async function resolveMediaAddress(setting: string): Promise<MediaAddress
   const primary = (await defaultRouteSource()) ?? local[0];
   if (setting === 'auto') {
     if (!primary) {
-      throw new MediaAddressError('no address for media: this machine has no non-loopback IPv4 address; set PLENUM_MEDIA_PUBLIC_ADDRESS to the address browsers reach, or PLENUM_MEDIA_PUBLIC_ADDRESS=internal for browsers on this machine only');
+      throw new MediaAddressError('no_address', 'no address for media: this machine has no non-loopback IPv4 address; set PLENUM_MEDIA_PUBLIC_ADDRESS to the address browsers reach, or PLENUM_MEDIA_PUBLIC_ADDRESS=internal for browsers on this machine only');
     }
     return { advertised: primary, local: primary, source: 'detected' };
   }
   if (local.includes(setting)) return { advertised: setting, local: setting, source: 'configured' };
   if (!primary) {
-    throw new MediaAddressError(`PLENUM_MEDIA_PUBLIC_ADDRESS=${setting} is not an address of this machine, and it has no other address that a 1:1 NAT could forward it to`);
+    throw new MediaAddressError('no_address', `PLENUM_MEDIA_PUBLIC_ADDRESS=${setting} is not an address of this machine, and it has no other address that a 1:1 NAT could forward it to`);
   }
   return { advertised: setting, local: primary, source: 'configured, behind 1:1 NAT' };
 }

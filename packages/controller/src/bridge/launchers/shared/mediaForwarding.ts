@@ -100,7 +100,7 @@ export async function forwardMedia(spec: ForwardingSpec): Promise<() => Promise<
     }
   } catch (error) {
     await removeForwarding(spec.id);
-    throw new BridgeLaunchError(`could not forward media ports ${spec.ports.join('-')} from ${spec.hostAddress} (iptables)`, { cause: error });
+    throw new BridgeLaunchError('start_failed', `could not forward media ports ${spec.ports.join('-')} from ${spec.hostAddress} (iptables)`, { cause: error });
   }
   return () => removeForwarding(spec.id);
 }

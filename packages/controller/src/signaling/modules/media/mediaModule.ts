@@ -1,6 +1,7 @@
 import { MediaCommand, MediaState, mediaNamespace } from '@plenum/protocol';
 import { BridgeRpcError } from '../../../bridge/routing/bridgeRpc.js';
-import type { BridgeWatcher, ModuleContext, ModuleInstance, SignalingModule } from '../../module.js';
+import type { BridgeWatcher } from '../../../bridge/routing/bridgeService.js';
+import type { ModuleContext, ModuleInstance, SignalingModule } from '../../module.js';
 import { MediaInternal, MediaResult, type MediaRequest } from './mediaRequests.js';
 import { MediaService } from './mediaService.js';
 

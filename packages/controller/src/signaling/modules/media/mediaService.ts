@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { ConferenceBridge } from '../../../bridge/conference/conferenceBridge.js';
 import type { JanusHandle } from '../../../bridge/janus/handle.js';
 import type { JanusSession } from '../../../bridge/janus/session.js';
-import type { Audience, BridgeService, BridgeServiceContext } from '../../module.js';
+import type { BridgeService } from '../../../bridge/routing/bridgeService.js';
+import type { Audience, BridgeServiceContext } from '../../module.js';
 import { MediaRequest, feedId, fromJanusCandidate, toJanusCandidate, type MediaInternal, type MediaResult } from './mediaRequests.js';
 
 const videoroom = 'janus.plugin.videoroom';

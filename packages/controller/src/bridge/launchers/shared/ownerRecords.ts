@@ -1,12 +1,12 @@
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { deleteBridgeAccount } from '../shared/brokerAccess.js';
+import { deleteBridgeAccount } from './brokerAccess.js';
 import { makePrivateDir } from '../../../privateDir.js';
-import { removeForwarding } from '../shared/mediaForwarding.js';
-import { deleteNamespace, namespacePids } from '../shared/networkNamespace.js';
+import { removeForwarding } from './mediaForwarding.js';
+import { deleteNamespace, namespacePids } from './networkNamespace.js';
 
-/** Where sandbox launchers record which process owns each bridge; root's, on tmpfs. */
+/** Where sandbox and host launchers record which process owns each bridge; root's, on tmpfs. */
 export const defaultOwnerDir = '/run/plenum/bridge-owners';
 
 const bridgeId = z.string().regex(/^[a-z0-9]{8,16}$/);
@@ -22,8 +22,9 @@ export const OwnerRecord = z.strictObject({
   startTime: z.string().regex(/^\d+$/),
   /** The bridge's working directory. */
   dir: z.string().refine((dir) => path.isAbsolute(dir), 'must be absolute'),
-  namespace: z.string().regex(/^plenum-[a-z0-9]{8,16}$/),
-  hostInterface: z.string().regex(/^plh-[a-z0-9]{1,10}$/),
+  /** Its network namespace and the host end of its veth; null: it has none (`host` launcher). */
+  namespace: z.string().regex(/^plenum-[a-z0-9]{8,16}$/).nullable(),
+  hostInterface: z.string().regex(/^plh-[a-z0-9]{1,10}$/).nullable(),
   /** The virtual host of its RabbitMQ account and queues; null: it has none. */
   brokerVhost: z.string().min(1).max(255).nullable(),
 });
@@ -68,7 +69,7 @@ export interface SweepResult {
 
 /**
  * Removes what bridges of dead launching processes left behind: whatever still runs in the
- * namespace, the namespace with its veth pair, its media forwarding rules, the working directory, the RabbitMQ account
+ * namespace, the namespace with its veth pair (sandbox), its media forwarding rules, the working directory, the RabbitMQ account
  * and its queues (the answer queue outlives a bridge that never had a consumer), and finally
  * the record. Bridges whose owner runs, and anything without a record, are left alone:
  * other controllers and test processes on the same machine run bridges of their own.
@@ -106,9 +107,17 @@ export async function sweepStaleBridges(ownerDir: string): Promise<SweepResult> 
 }
 
 async function removeStaleBridge(record: OwnerRecord): Promise<void> {
+  if (record.namespace !== null && record.hostInterface !== null) await removeNamespace(record.namespace, record.hostInterface);
+  await removeForwarding(record.id);
+  // The record names the bridge's own directory, `<base>/<id>`: never anything else.
+  if (path.basename(record.dir) === record.id) await rm(record.dir, { recursive: true, force: true });
+  if (record.brokerVhost !== null) await deleteBridgeAccount(record.id, record.brokerVhost);
+}
+
+async function removeNamespace(namespace: string, hostInterface: string): Promise<void> {
   // With --die-with-parent Janus went with its owner; anything else still in there goes now.
   for (let attempt = 0; attempt < 50; attempt++) {
-    const pids = await namespacePids(record.namespace);
+    const pids = await namespacePids(namespace);
     if (pids.length === 0) break;
     for (const pid of pids) {
       try {
@@ -119,11 +128,7 @@ async function removeStaleBridge(record: OwnerRecord): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 30));
   }
-  await deleteNamespace({ name: record.namespace, hostInterface: record.hostInterface, hostAddress: '', address: '' });
-  await removeForwarding(record.id);
-  // The record names the bridge's own directory, `<base>/<id>`: never anything else.
-  if (path.basename(record.dir) === record.id) await rm(record.dir, { recursive: true, force: true });
-  if (record.brokerVhost !== null) await deleteBridgeAccount(record.id, record.brokerVhost);
+  await deleteNamespace({ name: namespace, hostInterface, hostAddress: '', address: '' });
 }
 
 function parseJson(text: string): unknown {

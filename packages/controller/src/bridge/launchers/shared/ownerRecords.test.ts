@@ -4,9 +4,9 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sweepStaleBridges } from './sweep.js';
-import { namespaceExists, namespaceNames, namespacePids } from '../shared/networkNamespace.js';
-import { SandboxLauncher } from './sandboxLauncher.js';
+import { sweepStaleBridges } from './ownerRecords.js';
+import { namespaceExists, namespaceNames, namespacePids } from './networkNamespace.js';
+import { SandboxLauncher } from '../sandbox/sandboxLauncher.js';
 import { spawnBridgeOwner } from '../../../test-support/launchers/ownerProcess.js';
 
 const amqpUrl = process.env.PLENUM_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
