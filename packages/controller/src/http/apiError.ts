@@ -1,19 +1,18 @@
 import type { ErrorCode } from '@plenum/protocol';
+import { CodedError } from '../errors.js';
 
 /**
  * An error with a stable code that the REST layer turns into `{code, message}` with `status`.
  * Anything else thrown becomes a 500 `internal_error` whose details stay in the log.
  */
-export class ApiError extends Error {
-  readonly code: ErrorCode;
+export class ApiError extends CodedError<ErrorCode> {
+  override readonly name = 'ApiError';
   readonly status: number;
   readonly headers: Record<string, string>;
 
   constructor(status: number, code: ErrorCode, message: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ApiError';
+    super(code, message, options?.cause === undefined ? {} : { cause: options.cause });
     this.status = status;
-    this.code = code;
     this.headers = options?.headers ?? {};
   }
 }

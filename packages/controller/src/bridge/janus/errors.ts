@@ -1,3 +1,5 @@
+import { CodedError } from '../../errors.js';
+
 /**
  * What went wrong with a Janus request:
  * - a number: Janus's own error code (`403` wrong apisecret, `458` no such session, `459` no
@@ -12,15 +14,13 @@
 export type JanusErrorCode = number | 'timeout' | 'closed' | 'transport' | 'protocol';
 
 /** Error of the Janus client, its sessions, handles and transports. */
-export class JanusError extends Error {
+export class JanusError extends CodedError<JanusErrorCode> {
   override readonly name = 'JanusError';
-  readonly code: JanusErrorCode;
   /** The plugin that reported the error (e.g. `janus.plugin.videoroom`); unset for all others. */
   readonly plugin: string | undefined;
 
   constructor(code: JanusErrorCode, message: string, options: { cause?: unknown; plugin?: string } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options);
     this.plugin = options.plugin;
   }
 }
