@@ -4,13 +4,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const allTests = ['packages/*/src/**/*.test.{ts,tsx}', 'packages/*/test/**/*.test.{ts,tsx}'];
 
 /**
- * Files that drive Chromium against real Janus bridges. Two of them at once overload a
- * two-core machine until media stalls, so they run one after another, beside the rest.
+ * Files that drive Chromium (most of them against real Janus bridges), named `*.browser.test.ts`.
+ * Two of them at once overload a two-core machine until media stalls, so they run one after
+ * another, beside the rest.
  */
-const browserTests = [
-  'packages/controller/test/{webClient,webClientSession,media,mediaQuality,twoControllersMedia,bridgeKeepalive,devProviderBrowser,otherNetworks,readmeDefaults,hostLauncherMedia,ociLauncherMedia}.test.ts',
-  'packages/controller/src/test-support/mediaPage/*.test.ts',
-];
+const browserTests = ['packages/*/{src,test}/**/*.browser.test.{ts,tsx}'];
 
 export default defineConfig({
   resolve: {

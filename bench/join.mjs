@@ -11,7 +11,7 @@
 // child process, bench/controllerProcess.mjs. Needs root: network namespaces.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
@@ -122,25 +122,36 @@ function machineTicks() {
 
 // --- the pages --------------------------------------------------------------------------------
 
-const mediaPageDir = path.join(root, 'packages/controller/src/test-support/mediaPage');
-const pageFiles = {
-  '/plenum/page.html': { file: path.join(mediaPageDir, 'page.html'), type: 'text/html; charset=utf-8' },
-  '/plenum/page.js': { file: path.join(mediaPageDir, 'page.js'), type: 'text/javascript; charset=utf-8' },
-  '/direct/page.html': { file: path.join(here, 'directJanusPage/page.html'), type: 'text/html; charset=utf-8' },
-  '/direct/page.js': { file: path.join(here, 'directJanusPage/page.js'), type: 'text/javascript; charset=utf-8' },
-};
+/**
+ * The media test page (packages/web/test-support/mediaPage/: the web client's own conference
+ * session), bundled with its Vite config into `outDir` as the controller's tests bundle it.
+ */
+async function buildMediaPage(outDir) {
+  const { build } = await import('vite');
+  await build({ configFile: path.join(root, 'packages/web/test-support/mediaPage/vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+}
+
+const contentTypes = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json; charset=utf-8' };
 const pageCsp = "default-src 'none'; script-src 'self'; connect-src ws: wss:; media-src 'self' blob: mediastream:; base-uri 'none'; form-action 'none'; require-trusted-types-for 'script'";
 
-/** Serves both pages on 127.0.0.1 (a secure context, so getUserMedia works). */
-async function servePages() {
+/** Builds the media page into `dir` and serves both pages on 127.0.0.1 (a secure context, so getUserMedia works). */
+async function servePages(dir) {
+  await buildMediaPage(dir);
+  const pageFiles = {
+    '/direct/page.html': path.join(here, 'directJanusPage/page.html'),
+    '/direct/page.js': path.join(here, 'directJanusPage/page.js'),
+  };
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) pageFiles[`/plenum/${path.relative(dir, path.join(entry.parentPath, entry.name))}`] = path.join(entry.parentPath, entry.name);
+  }
   const server = createServer((request, response) => {
-    const entry = pageFiles[new URL(request.url ?? '/', 'http://127.0.0.1').pathname];
-    if (request.method !== 'GET' || entry === undefined) {
+    const file = pageFiles[new URL(request.url ?? '/', 'http://127.0.0.1').pathname];
+    if (request.method !== 'GET' || file === undefined) {
       response.writeHead(404).end();
       return;
     }
-    readFile(entry.file).then(
-      (body) => response.writeHead(200, { 'content-type': entry.type, 'cache-control': 'no-store', 'content-security-policy': pageCsp }).end(body),
+    readFile(file).then(
+      (body) => response.writeHead(200, { 'content-type': contentTypes[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', 'content-security-policy': pageCsp }).end(body),
       () => response.writeHead(500).end(),
     );
   });
@@ -490,7 +501,7 @@ function onSignal(signal) {
 process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
 try {
-  pages = await servePages();
+  pages = await servePages(path.join(baseDir, 'media-page'));
   context = await launchChromium(path.join(baseDir, 'chromium'));
   if (has('plenum')) {
     // Media to each bridge's own address, which only browsers on this machine reach, and no

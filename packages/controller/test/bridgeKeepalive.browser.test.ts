@@ -3,16 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StartResponse } from '@plenum/protocol';
 import { BridgeRegistry } from '../src/bridge/conference/bridgeRegistry.js';
 import type { ConferenceBridge } from '../src/bridge/conference/conferenceBridge.js';
 import { namespaceExists, namespacePids } from '../src/bridge/launchers/shared/networkNamespace.js';
 import { SandboxLauncher } from '../src/bridge/launchers/sandbox/sandboxLauncher.js';
-import { apiClient, json, type Api } from '../src/test-support/apiClient.js';
-import { launchBrowser } from '../src/test-support/browser.js';
-import { devLogin } from '../src/test-support/devLogin.js';
-import { openParticipant, serveMediaPage } from '../src/test-support/mediaParticipant.js';
-import { startTestApp, type TestApp } from '../src/test-support/testApp.js';
+import { startMediaCalls, type MediaCalls } from '../src/test-support/mediaCall.js';
 
 const amqpUrl = process.env.PLENUM_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const bridgeDir = mkdtempSync(path.join(tmpdir(), 'plenum-keepalive-'));
@@ -76,36 +71,20 @@ describe('bridge keepalive through the broker', () => {
 });
 
 describe('a hung bridge mid-call, in Chromium', () => {
-  let t: TestApp;
-  let alice: Api;
-  let bob: Api;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  let pageServer: Awaited<ReturnType<typeof serveMediaPage>>;
+  let calls: MediaCalls;
 
   beforeAll(async () => {
-    t = await startTestApp({
-      env: { PLENUM_BRIDGE_LAUNCHER: 'sandbox', PLENUM_BRIDGE_DIR: bridgeDir, PLENUM_BRIDGE_GRACE: '1', PLENUM_BRIDGE_KEEPALIVE: '2', PLENUM_AMQP_URL: amqpUrl },
+    calls = await startMediaCalls({
+      appOptions: { env: { PLENUM_BRIDGE_LAUNCHER: 'sandbox', PLENUM_BRIDGE_DIR: bridgeDir, PLENUM_BRIDGE_GRACE: '1', PLENUM_BRIDGE_KEEPALIVE: '2', PLENUM_AMQP_URL: amqpUrl } },
     });
-    alice = apiClient(t.baseUrl, (await devLogin(t.baseUrl, 'alice', 'test-password')).accessToken);
-    bob = apiClient(t.baseUrl, (await devLogin(t.baseUrl, 'bob', 'test-password')).accessToken);
-    browser = await launchBrowser();
-    pageServer = await serveMediaPage();
   });
   afterAll(async () => {
-    await browser.close();
-    await pageServer.close();
-    await t.close();
+    await calls.close();
   });
 
   it('tells both clients to reconnect and media flows again, without a reload', { timeout: 90_000 }, async () => {
-    const roomId = String(json(await alice('POST', '/v1/rooms', { name: 'Hung bridge' })).id);
-    const wsUrl = `${t.baseUrl.replace('http', 'ws')}/v1/signaling`;
-    const ticket = async (api: Api) => StartResponse.parse((await api('POST', `/v1/rooms/${roomId}/start`, {})).body).ticket;
-    const a = await openParticipant(browser.context, pageServer.url, { wsUrl, ticket: await ticket(alice) });
-    const b = await openParticipant(browser.context, pageServer.url, { wsUrl, ticket: await ticket(bob) });
-    const [aId, bId] = [await a.id(), await b.id()];
-    await a.waitForVideoFrom(bId, { minFrames: 5, timeoutMs: 30_000 });
-    await b.waitForVideoFrom(aId, { minFrames: 5, timeoutMs: 30_000 });
+    const { t } = calls;
+    const { roomId, a, b, aId, bId, close } = await calls.call({ name: 'Hung bridge', timeoutMs: 30_000 });
 
     const hungBridge = t.app.signaling.bridges.local(roomId);
     if (!hungBridge) throw new Error('the conference has no bridge on this controller');
@@ -122,7 +101,6 @@ describe('a hung bridge mid-call, in Chromium', () => {
     await b.poll('video from alice again', () => frames(b, aId), (n) => n >= 5, 30_000);
     await a.waitForAudioFrom(bId, { minPackets: 20, timeoutMs: 20_000 });
     await expect.poll(() => namespaceExists(`plenum-${hungBridge.bridge.id}`), { timeout: 15_000 }).toBe(false);
-    await a.close();
-    await b.close();
+    await close();
   });
 });

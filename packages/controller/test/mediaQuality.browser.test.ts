@@ -2,13 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StartResponse } from '@plenum/protocol';
-import { apiClient, json, type Api } from '../src/test-support/apiClient.js';
-import { launchBrowser } from '../src/test-support/browser.js';
-import { devLogin } from '../src/test-support/devLogin.js';
-import { openParticipant, serveMediaPage, type MediaParticipant, type OutboundMediaStats } from '../src/test-support/mediaParticipant.js';
+import { startMediaCalls, type MediaCalls } from '../src/test-support/mediaCall.js';
+import type { OutboundMediaStats } from '../src/test-support/mediaParticipant.js';
 import { SignalingClient, type Event } from '../src/test-support/signalingClient.js';
-import { startTestApp, type TestApp } from '../src/test-support/testApp.js';
 
 /**
  * The quality plumbing of the media namespace with real Chromium and the conference's real
@@ -17,7 +13,7 @@ import { startTestApp, type TestApp } from '../src/test-support/testApp.js';
 
 const bridgeDir = mkdtempSync(path.join(tmpdir(), 'plenum-quality-bridges-'));
 
-/** The rid each substream is published under by the test page: 0 low, 1 medium, 2 high. */
+/** The rid each substream is published under by the web client: 0 low, 1 medium, 2 high. */
 const ridOfSubstream = ['l', 'm', 'h'] as const;
 
 /** The width each simulcast layer is encoded at right now, by rid (the sender may adapt it). */
@@ -28,46 +24,24 @@ function layerWidths(outbound: OutboundMediaStats | null): Record<string, number
 }
 
 describe('media quality through the conference bridge, in Chromium', () => {
-  let t: TestApp;
-  let alice: Api;
-  let bob: Api;
-  let carol: Api;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-  let pageServer: Awaited<ReturnType<typeof serveMediaPage>>;
-  const opened: MediaParticipant[] = [];
+  let calls: MediaCalls;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { PLENUM_BRIDGE_LAUNCHER: 'sandbox', PLENUM_BRIDGE_DIR: bridgeDir, PLENUM_BRIDGE_GRACE: '1' } });
-    const [a, b, c] = await Promise.all(['alice', 'bob', 'carol'].map((name) => devLogin(t.baseUrl, name, 'test-password')));
-    alice = apiClient(t.baseUrl, a!.accessToken);
-    bob = apiClient(t.baseUrl, b!.accessToken);
-    carol = apiClient(t.baseUrl, c!.accessToken);
-    browser = await launchBrowser();
-    pageServer = await serveMediaPage();
+    calls = await startMediaCalls({ appOptions: { env: { PLENUM_BRIDGE_LAUNCHER: 'sandbox', PLENUM_BRIDGE_DIR: bridgeDir, PLENUM_BRIDGE_GRACE: '1' } } });
   });
   afterAll(async () => {
-    for (const participant of opened) await participant.close();
-    await browser.close();
-    await pageServer.close();
-    await t.close();
+    await calls.close();
     rmSync(bridgeDir, { recursive: true, force: true });
   });
 
-  const wsUrl = () => `${t.baseUrl.replace('http', 'ws')}/v1/signaling`;
-  const ticket = async (api: Api, roomId: string) => StartResponse.parse((await api('POST', `/v1/rooms/${roomId}/start`, {})).body).ticket;
-  const newRoom = async (name: string) => String(json(await alice('POST', '/v1/rooms', { name, videoCodec: 'vp8' })).id);
-  const open = async (api: Api, roomId: string, options: Omit<Parameters<typeof openParticipant>[2], 'wsUrl' | 'ticket'>) => {
-    const participant = await openParticipant(browser.context, pageServer.url, { wsUrl: wsUrl(), ticket: await ticket(api, roomId), ...options });
-    opened.push(participant);
-    return participant;
-  };
+  const newRoom = (name: string) => calls.room(name, { videoCodec: 'vp8' });
 
   it('a subscriber switches between the three simulcast layers of a camera, and the decoded width follows', async () => {
     const roomId = await newRoom('Simulcast');
-    // Chromium sends all three layers from about 960×540 on (smaller cameras get fewer).
-    const publisher = await open(alice, roomId, { simulcast: true, video: { width: 960, height: 540, frameRate: 15 } });
+    // The web client simulcasts from 640 px on; Chromium sends all three layers from about 960×540 on (smaller cameras get fewer).
+    const publisher = await calls.join('alice', roomId, { simulcast: true, video: { width: 960, height: 540, frameRate: 15 } });
     // Without a camera of its own: it cannot shrink the shared fake camera of the browser.
-    const subscriber = await open(bob, roomId, { receiveOnly: true });
+    const subscriber = await calls.join('bob', roomId, { receiveOnly: true });
     const publisherId = await publisher.id();
     await subscriber.waitForVideoFrom(publisherId, { minFrames: 5 });
     // 240, 480 and 960 wide, unless Chromium scales the camera down on a busy machine: what
@@ -102,7 +76,7 @@ describe('media quality through the conference bridge, in Chromium', () => {
   it('the room learns who speaks from the bridge; a muted participant never becomes the active speaker', async () => {
     const roomId = await newRoom('Active speaker');
     // Carol watches without media, so that every speaker event she gets was sent to the room.
-    const watcher = await SignalingClient.connect(t.baseUrl, await ticket(carol, roomId));
+    const watcher = await SignalingClient.connect(calls.t.baseUrl, await calls.ticket('carol', roomId));
     watcher.send('control', { action: 'join' });
     await watcher.next('control', 'join_success');
     const speakerEvents = (from = 0) =>
@@ -117,8 +91,8 @@ describe('media quality through the conference bridge, in Chromium', () => {
       });
 
     // Both send the same steady tone; Bob joins with his microphone off.
-    const talker = await open(alice, roomId, { audioSource: 'tone', video: { width: 160, height: 120, frameRate: 5 } });
-    const muted = await open(bob, roomId, { audioSource: 'tone', microphone: false, video: { width: 160, height: 120, frameRate: 5 } });
+    const talker = await calls.join('alice', roomId, { audioSource: 'tone', video: { width: 160, height: 120, frameRate: 5 } });
+    const muted = await calls.join('bob', roomId, { audioSource: 'tone', microphone: false, video: { width: 160, height: 120, frameRate: 5 } });
     const [talkerId, mutedId] = [await talker.id(), await muted.id()];
     // Bob's silent audio does reach the others: he is muted, not missing.
     await talker.waitForAudioFrom(mutedId, { minPackets: 100 });

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 // The protocol's source: its dist may predate the media namespace.
-import { ControlCommand, ControlEvent } from '../../../../protocol/src/signaling/control.js';
-import { CommandEnvelope } from '../../../../protocol/src/signaling/envelope.js';
-import { MediaCommand, MediaEvent } from '../../../../protocol/src/signaling/media.js';
-import { launchBrowser } from '../browser.js';
-import { callMediaPage, mediaPageLog, openMediaPage, openParticipant, serveMediaPage, type JoinOptions, type MediaParticipant } from '../mediaParticipant.js';
+import { ControlCommand, ControlEvent } from '../../../protocol/src/signaling/control.js';
+import { CommandEnvelope } from '../../../protocol/src/signaling/envelope.js';
+import { MediaCommand, MediaEvent } from '../../../protocol/src/signaling/media.js';
+import type { BridgeCandidate, FakeBridgeApi } from '../../../web/test-support/mediaPage/api.js';
+import { launchBrowser } from './browser.js';
+import { callMediaPage, mediaPageLog, openMediaPage, openParticipant, serveMediaPage, type JoinOptions, type MediaParticipant } from './mediaParticipant.js';
 
 /**
  * launchBrowser() with one more flag: Chromium gathers loopback candidates only with
@@ -39,14 +39,17 @@ describe('the media test page in Chromium', () => {
     await server.close();
   });
 
-  it('serves only the page and its script, with a CSP', async () => {
+  it('serves only the built page and its scripts, with a CSP', async () => {
     const page = await fetch(server.url);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('content-security-policy')).toContain("require-trusted-types-for 'script'");
-    const script = await fetch(new URL('page.js', server.url));
+    const src = /<script type="module"[^>]* src="([^"]+)"/.exec(await page.text())?.[1];
+    expect(src).toMatch(/^\.\/assets\/page-[\w-]+\.js$/);
+    const script = await fetch(new URL(src!, server.url));
+    expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
-    for (const path of ['/', '/mediaParticipant.ts', '/../mediaParticipant.ts', '/mediaPage.test.ts']) {
+    for (const path of ['/', '/main.ts', '/api.ts', '/vite.config.ts', '/mediaParticipant.ts', '/../mediaParticipant.ts', '/mediaPage.browser.test.ts']) {
       expect((await fetch(new URL(path, server.url))).status, path).toBe(404);
     }
     expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
@@ -75,7 +78,7 @@ describe('the media test page in Chromium', () => {
       // (ICE may still pair the other side's non-loopback socket with it, seen as peer-reflexive.)
       const { sender, receiver } = result.localAddresses;
       expect([sender, receiver].some((a) => a !== null && loopback.test(a)), `${sender} / ${receiver}`).toBe(true);
-      // A simulcast publication offers the three layers, high to low (the order Janus expects).
+      // The web client's simulcast publication offers the three layers, high to low (the order Janus expects).
       expect(result.simulcastLine).toBe('send h;m;l');
       expect(errors).toEqual([]);
     } catch (error) {
@@ -88,24 +91,9 @@ describe('the media test page in Chromium', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The page's signaling and WebRTC flows against a fake controller (a WebSocket server speaking the
-// protocol, checking every command against its schemas) and a fake bridge (fakeBridge.js in a
-// page of its own). Proves the page, not the controller.
-
-interface BridgeCandidate {
-  participant: string;
-  target: string | null;
-  candidate: unknown;
-}
-
-interface FakeBridgeApi {
-  publish(participant: string, sdp: string): Promise<string>;
-  subscribe(participant: string, target: string): Promise<string>;
-  answer(participant: string, target: string, sdp: string): Promise<void>;
-  candidate(participant: string, target: string | null, candidate: unknown): boolean;
-  drop(participant: string): void;
-  reset(): void;
-}
+// The web client's signaling and WebRTC flows, in the page, against a fake controller (a
+// WebSocket server speaking the protocol, checking every command against its schemas) and a
+// fake bridge (fakeBridge.html, a page of its own). Proves the client, not the controller.
 
 async function bridgeCall<K extends keyof FakeBridgeApi>(
   page: Page,
@@ -170,7 +158,8 @@ class FakeController {
     });
   }
 
-  static async start(bridge: Page): Promise<FakeController> {
+  /** `bridge`: a blank tab for the fake bridge; `bridgeUrl`: fakeBridge.html. */
+  static async start(bridge: Page, bridgeUrl: string): Promise<FakeController> {
     const server = new WebSocketServer({
       host: '127.0.0.1',
       port: 0,
@@ -179,7 +168,8 @@ class FakeController {
     await new Promise<void>((resolve) => server.once('listening', resolve));
     const controller = new FakeController(server, bridge);
     await bridge.exposeFunction('bridgeEmit', (message: BridgeCandidate) => controller.bridgeCandidate(message));
-    await bridge.evaluate(await readFile(new URL('./fakeBridge.js', import.meta.url), 'utf8'));
+    await bridge.goto(bridgeUrl);
+    await bridge.waitForFunction(() => 'fakeBridge' in globalThis);
     return controller;
   }
 
@@ -195,6 +185,11 @@ class FakeController {
       this.send(client, 'media', { message: 'bridge_reset' });
       this.broadcast('media', { message: 'media_state', participant: client.id, state: client.media });
     }
+  }
+
+  /** Tells the room that `id` published its camera anew, as the media module does once the new publication is up. */
+  republished(id: string): void {
+    this.broadcast('media', { message: 'republished', participant: id, kind: 'camera' });
   }
 
   async close(): Promise<void> {
@@ -261,7 +256,7 @@ class FakeController {
           participants: others.map((c) => this.participant(c)),
           resumption: 'resumption-not-supported-here',
           tokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-          modules: { media: { states } },
+          modules: { media: { states, ice: { iceServers: [] } } },
         });
         this.broadcast('control', { message: 'joined', participant: this.participant(client) }, client);
       } else if (command.data.action === 'leave') {
@@ -325,8 +320,7 @@ describe('the media page against a fake controller and bridge', () => {
   beforeAll(async () => {
     [browser, server] = await Promise.all([launchBrowserWithLoopback(), serveMediaPage()]);
     bridgePage = await browser.context.newPage();
-    await bridgePage.goto(server.url);
-    controller = await FakeController.start(bridgePage);
+    controller = await FakeController.start(bridgePage, new URL('fakeBridge.html', server.url).href);
   });
   beforeEach(() => {
     controller.violations.length = 0;
@@ -374,7 +368,7 @@ describe('the media page against a fake controller and bridge', () => {
     expect(state.errors).toEqual([]);
     for (const participant of [alice, bob]) {
       const { trace } = await participant.log();
-      expect(trace.filter((entry) => /failed|dropped|refused/.test(String(entry.what)))).toEqual([]);
+      expect(trace.filter((entry) => /failed|refused/.test(JSON.stringify(entry)))).toEqual([]);
     }
     // The remote video sits in a tile named with textContent.
     expect(await alice.page.locator(`video[data-participant="${bobId}"]`).count()).toBe(1);
@@ -401,17 +395,17 @@ describe('the media page against a fake controller and bridge', () => {
     expect(controller.violations).toEqual([]);
   });
 
-  it('subscribes again at the next media_state after a refused subscribe', async () => {
+  it('after a refused subscribe, subscribes again when the target has published anew (republished)', async () => {
     const alice = await open('alice');
     const aliceId = await alice.id();
     await alice.poll('the publication', () => alice.state(), (s) => s.publisher?.connectionState === 'connected', 5000);
     controller.refuseSubscribes = 1;
     const bob = await open('bob');
-    await bob.poll('the refusal', () => bob.state(), (s) => s.subscriptions[aliceId]?.status === 'refused', 5000);
-    await alice.setCamera(false);
-    await alice.setCamera(true);
+    const refusal = [{ namespace: 'media', error: 'unknown_participant', text: 'nothing published' }];
+    await bob.poll('the refusal', () => bob.state(), (s) => s.subscriptions[aliceId]?.status === 'requested' && s.errors.length === 1, 5000);
+    controller.republished(aliceId);
     await bob.waitForVideoFrom(aliceId, { minFrames: 3 });
-    expect((await bob.state()).errors).toEqual([{ namespace: 'media', error: 'unknown_participant', text: 'nothing published' }]);
+    expect((await bob.state()).errors).toEqual(refusal);
     expect(controller.violations).toEqual([]);
   });
 

@@ -1,194 +1,128 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
+import type {
+  JoinOptions,
+  MediaPageApi,
+  MediaPageStats,
+  MediaPageState,
+  MediaPageTimeline,
+  RemoteMediaStats,
+  TraceEntry,
+} from '../../../web/test-support/mediaPage/api.js';
+
+export type {
+  CameraSize,
+  JoinOptions,
+  MediaPageApi,
+  MediaPageStats,
+  MediaPageState,
+  MediaPageTimeline,
+  OutboundMediaStats,
+  PageMediaState,
+  PeerInfo,
+  PeerTimeline,
+  RemoteMediaStats,
+  SelfTestOptions,
+  SelfTestResult,
+  TraceEntry,
+} from '../../../web/test-support/mediaPage/api.js';
 
 /**
- * Node side of the media test page (`mediaPage/page.html` + `page.js`): a static server for the
- * page, and a participant driven through `window.plenum` in a Chromium page.
+ * Node side of the media test page, packages/web/test-support/mediaPage/: the web client's
+ * own conference session without its screens, driven through `window.plenum` (its API and
+ * the shapes it returns are in `api.ts` there). `serveMediaPage()` bundles it with Vite (or takes
+ * the bundle of the same sources from the cache) and serves it; `openParticipant()` joins a
+ * meeting with it in a Chromium tab.
  */
 
 // ---------------------------------------------------------------------------------------------
-// What the page returns (plain JSON from page.evaluate)
+// Building and serving
 
-export interface PageMediaState {
-  audio: boolean;
-  video: boolean;
-  screen: boolean;
-  forceMuted: boolean;
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+/** Bundles by the hash of their sources; only the newest is kept. */
+const cacheDir = path.join(root, 'node_modules/.cache/plenum-media-page');
+/** What a bundle is made of: the page, the web client and protocol sources, the locked dependencies. */
+const bundleInputs = ['packages/web/test-support/mediaPage', 'packages/web/src', 'packages/protocol/src', 'package-lock.json'];
+
+function sourceHash(): string {
+  const hash = createHash('sha256');
+  const add = (file: string): void => {
+    if (statSync(file).isDirectory()) {
+      for (const name of readdirSync(file).sort()) if (name !== 'dist' && name !== 'node_modules') add(path.join(file, name));
+      return;
+    }
+    hash.update(path.relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
+  };
+  for (const input of bundleInputs) add(path.join(root, input));
+  return hash.digest('hex').slice(0, 16);
 }
 
-export interface JoinOptions {
-  /** The controller's signaling URL, `ws://127.0.0.1:<port>/v1/signaling`. */
-  wsUrl: string;
-  ticket: string;
-  /** Camera size; default 320×240 at 15 fps. Three simulcast layers need about 960×540 or more. */
-  video?: { width?: number; height?: number; frameRate?: number };
-  /** Publish three layers, rids `h`, `m`, `l` (in that order, as Janus expects) at full, 1/2 and 1/4 size. */
-  simulcast?: boolean;
-  /** Open no camera or microphone and publish nothing: only subscribe to the others. */
-  receiveOnly?: boolean;
-  /** `device` (default): the (fake) microphone; `tone`: a steady 440 Hz tone instead, someone who keeps talking. */
-  audioSource?: 'device' | 'tone';
-  /** Microphone on at the start (default true); `setMicrophone` switches it later. */
-  microphone?: boolean;
-  /** Record when each step of the join and of each peer connection happened; see `timeline()`. */
-  timeline?: boolean;
-  displayName?: string;
-  /** Send `media/update_media_state` once the publication is answered (off: the controller derives it). */
-  announceMediaState?: boolean;
-  /** Trickle only local candidates whose address starts with one of these (e.g. the host side of the bridge's veth). */
-  candidateAddressPrefixes?: string[];
-  /** The page's own send budget; default burst 25, 9 per second (under the controller's 30 and 10). */
-  sendRate?: { burst?: number; perSecond?: number };
-  /** How long join() waits for `join_success`; default 10 s. */
-  timeoutMs?: number;
+/** Removes the bundles of other sources, and half-written ones older than ten minutes. */
+function sweepCache(keep: string): void {
+  for (const name of readdirSync(cacheDir)) {
+    const dir = path.join(cacheDir, name);
+    if (name === keep || (name.includes('.partial-') && statSync(dir).mtimeMs > Date.now() - 600_000)) continue;
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-export interface RemoteMediaStats {
-  framesDecoded: number;
-  frameWidth: number;
-  frameHeight: number;
-  framesPerSecond: number;
-  /** mimeType of the inbound video, e.g. `video/VP8`. */
-  codec: string | null;
-  audioPacketsReceived: number;
-  audioBytesReceived: number;
-  audioLevel: number;
-  audioSamplesReceived: number;
-  audioCodec: string | null;
-  connectionState: string;
+let built: Promise<string> | undefined;
+
+/**
+ * The page (and the fake bridge of its own test) bundled with its vite.config.ts from the
+ * sources as they are now, so a change to the web client is what the next browser test drives.
+ * Bundles are cached by the hash of their sources in node_modules/.cache/plenum-media-page (a
+ * build takes a few seconds); each process hashes once. Returns the bundle's directory.
+ */
+export function buildMediaPage(): Promise<string> {
+  built ??= (async () => {
+    const hash = sourceHash();
+    const outDir = path.join(cacheDir, hash);
+    const done = () => existsSync(path.join(outDir, 'page.html'));
+    if (done()) return outDir;
+    const partial = `${outDir}.partial-${process.pid}`;
+    const { build } = await import('vite');
+    await build({
+      configFile: path.join(root, 'packages/web/test-support/mediaPage/vite.config.ts'),
+      mode: 'production',
+      logLevel: 'warn',
+      build: { outDir: partial, emptyOutDir: true },
+    });
+    try {
+      renameSync(partial, outDir);
+    } catch (error) {
+      // Another process was quicker with the same sources.
+      rmSync(partial, { recursive: true, force: true });
+      if (!done()) throw error;
+    }
+    sweepCache(hash);
+    return outDir;
+  })();
+  return built;
 }
 
-export interface OutboundMediaStats {
-  codec: string | null;
-  /** Video bytes, all simulcast layers together. */
-  bytesSent: number;
-  framesEncoded: number;
-  /** One per simulcast layer (one without simulcast), smallest first. */
-  layers: {
-    rid: string | null;
-    frameWidth: number;
-    frameHeight: number;
-    bytesSent: number;
-    framesEncoded: number;
-    active: boolean;
-    /** Why the encoder holds back: `none`, `bandwidth`, `cpu` or `other`. */
-    qualityLimitationReason: string | null;
-  }[];
-  audioCodec: string | null;
-  audioBytesSent: number;
-  audioPacketsSent: number;
-  /** The sender's bandwidth estimate in bit/s (the selected candidate pair's), if known. */
-  availableOutgoingBitrate: number | null;
-  connectionState: string;
-}
-
-export interface MediaPageStats {
-  id: string | null;
-  outbound: OutboundMediaStats | null;
-  /** By participant ID, one per subscription with a peer connection. */
-  remote: Record<string, RemoteMediaStats>;
-}
-
-export interface PeerInfo {
-  /** new, requested, offering, offered, answering, answered, subscribed, failed, closed */
-  status: string;
-  connectionState: string | null;
-  iceConnectionState: string | null;
-  signalingState: string | null;
-  localCandidates: number;
-  remoteCandidates: number;
-  pendingRemoteCandidates: number;
-}
-
-export interface MediaPageState {
-  id: string | null;
-  role: string | null;
-  displayName: string | null;
-  joined: boolean;
-  waiting: boolean;
-  blocked: string | null;
-  socket: 'none' | 'connecting' | 'open' | 'closing' | 'closed';
-  closeCode: number | null;
-  closeReason: string | null;
-  micOn: boolean;
-  camOn: boolean;
-  /** My own media state as the controller announced it in `media_state` (all off until then). */
-  media: PageMediaState;
-  mutedBy: string | null;
-  /** How many `bridge_reset` events arrived. */
-  resets: number;
-  participants: { id: string; displayName: string; media: PageMediaState | null }[];
-  publisher: PeerInfo | null;
-  subscriptions: Record<string, PeerInfo>;
-  errors: { namespace: string; error: string; text: string }[];
-  /** What the camera delivers (getUserMedia's settings); null without a camera. */
-  camera: { width: number; height: number; frameRate: number } | null;
-  outbox: { queued: number; delayedBursts: number };
-}
-
-/** Steps of a join and of a peer connection, each the first time it happened, in epoch ms. */
-export interface PeerTimeline {
-  subscribeSent?: number;
-  offerReceived?: number;
-  answerSent?: number;
-  subscribed?: number;
-  /** ICE connectivity established (before DTLS). */
-  iceConnected?: number;
-  /** ICE and DTLS done. */
-  connected?: number;
-  /** The first video frame was decoded (getStats polled every 5 ms). */
-  firstFrame?: number;
-}
-
-export interface MediaPageTimeline {
-  join: { joinCalled?: number; mediaOpened?: number; socketOpen?: number; joinSuccess?: number };
-  publisher: PeerTimeline | null;
-  /** By participant ID. */
-  subscriptions: Record<string, PeerTimeline>;
-}
-
-export interface SelfTestOptions {
-  video?: { width?: number; height?: number; frameRate?: number };
-  minFrames?: number;
-  timeoutMs?: number;
-  /** Exchange only 127.0.0.1/::1 candidates (default); Chromium then needs --allow-loopback-in-peer-connection. */
-  loopbackOnly?: boolean;
-}
-
-export interface SelfTestResult {
-  /** What getUserMedia delivered. */
-  settings: { width: number; height: number; frameRate: number };
-  inbound: RemoteMediaStats;
-  outbound: OutboundMediaStats;
-  candidates: { forwarded: number; skipped: number };
-  /** Local address of the candidate pair each side uses. */
-  localAddresses: { sender: string | null; receiver: string | null };
-  /** The `a=simulcast:` value of an offer with the page's simulcast encodings. */
-  simulcastLine: string | null;
-}
-
-/** `window.plenum` as page.js defines it. */
-interface MediaPageApi {
-  join(options: JoinOptions): Promise<{ id: string; participants: string[] }>;
-  state(): MediaPageState;
-  stats(): Promise<MediaPageStats>;
-  leave(): Promise<{ closeCode: number | null }>;
-  setMicrophone(on: boolean): void;
-  setCamera(on: boolean): void;
-  setLayer(target: string, substream: 0 | 1 | 2): void;
-  timeline(): MediaPageTimeline;
-  selfTest(options?: SelfTestOptions): Promise<SelfTestResult>;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Static server
-
-const pageFiles: Record<string, { file: string; type: string }> = {
-  '/page.html': { file: 'page.html', type: 'text/html; charset=utf-8' },
-  '/page.js': { file: 'page.js', type: 'text/javascript; charset=utf-8' },
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
 };
+
+/** Every file under `dir` by its URL path (`/page.html`, `/assets/…`). */
+function servedFiles(dir: string, prefix = ''): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) for (const [route, nested] of servedFiles(file, `${prefix}/${entry.name}`)) files.set(route, nested);
+    else files.set(`${prefix}/${entry.name}`, file);
+  }
+  return files;
+}
 
 /** The page may open WebSockets anywhere and load scripts only from itself; Trusted Types keep innerHTML out. */
 const pageCsp = [
@@ -203,25 +137,27 @@ const pageCsp = [
 ].join('; ');
 
 /**
- * Serves the media page on 127.0.0.1 (a secure context, so getUserMedia works) on a free port.
- * `url` is the page itself.
+ * Builds the page (once per process) and serves what the build made, and nothing else, on
+ * 127.0.0.1 (a secure context, so getUserMedia works) on a free port. `url` is the page itself;
+ * the fake bridge of the page's own test is `fakeBridge.html` beside it.
  */
 export async function serveMediaPage(): Promise<{ url: string; close(): Promise<void> }> {
+  const files = servedFiles(await buildMediaPage());
   const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const entry = pageFiles[path];
+    const route = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const file = files.get(route);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    if (entry === undefined) {
+    if (file === undefined) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    readFile(new URL(`./mediaPage/${entry.file}`, import.meta.url)).then(
+    readFile(file).then(
       (body) => {
         response.writeHead(200, {
-          'content-type': entry.type,
+          'content-type': contentTypes[path.extname(file)] ?? 'application/octet-stream',
           'content-length': body.length,
           'cache-control': 'no-store',
           'content-security-policy': pageCsp,
@@ -275,9 +211,9 @@ export async function callMediaPage<K extends keyof MediaPageApi>(
 }
 
 /** What the page received (`plenumLog`) and did (`plenumTrace`), for failure messages. */
-export async function mediaPageLog(page: Page): Promise<{ received: unknown[]; trace: Record<string, unknown>[] }> {
+export async function mediaPageLog(page: Page): Promise<{ received: unknown[]; trace: TraceEntry[] }> {
   return page.evaluate(() => {
-    const g = globalThis as unknown as { plenumLog: unknown[]; plenumTrace: Record<string, unknown>[] };
+    const g = globalThis as unknown as { plenumLog: unknown[]; plenumTrace: TraceEntry[] };
     return { received: g.plenumLog, trace: g.plenumTrace };
   });
 }
@@ -294,12 +230,12 @@ export interface MediaParticipant {
   audioPacketsFrom(participantId: string): Promise<number>;
   stats(): Promise<MediaPageStats>;
   state(): Promise<MediaPageState>;
-  log(): Promise<{ received: unknown[]; trace: Record<string, unknown>[] }>;
+  log(): Promise<{ received: unknown[]; trace: TraceEntry[] }>;
   setMicrophone(on: boolean): Promise<void>;
   setCamera(on: boolean): Promise<void>;
   /** Asks for simulcast layer `substream` (0 low, 1 medium, 2 high) of `participantId`'s camera. */
   setLayer(participantId: string, substream: 0 | 1 | 2): Promise<void>;
-  /** What the `timeline` join option recorded. */
+  /** When each step of the join and of each connection happened (first frames only with the `timeline` join option). */
   timeline(): Promise<MediaPageTimeline>;
   /** The payloads of the `media/speaker` events received so far, oldest first. */
   speakerEvents(): Promise<{ participant: string; speaking: boolean }[]>;
@@ -312,9 +248,9 @@ export interface MediaParticipant {
 const pollIntervalMs = 100;
 
 /**
- * Opens the media page in `context` and joins with `ticket`: getUserMedia, WebSocket, publish,
- * then subscribe to everyone with media. Returns once join() has started in the page; `id()`
- * waits for `join_success`.
+ * Opens the media page in `context` and joins with `ticket` as the web client does after its
+ * lobby: camera and microphone, signaling socket, publish, then subscribe to everyone with
+ * media. Returns once join() has started in the page; `id()` waits for `join_success`.
  */
 export async function openParticipant(context: BrowserContext, pageUrl: string, options: JoinOptions): Promise<MediaParticipant> {
   const page = await openMediaPage(context, pageUrl);

@@ -56,7 +56,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     PLENUM_BRIDGE_LAUNCHER: 'none',
     // Browsers of tests run on this machine unless a test puts them on other networks.
     PLENUM_MEDIA_PUBLIC_ADDRESS: 'internal',
-    // A TURN relay only where a test asks for one (test/readmeDefaults.test.ts runs the default).
+    // A TURN relay only where a test asks for one (test/readmeDefaults.browser.test.ts runs the default).
     PLENUM_TURN: 'off',
     ...options.env,
   });

@@ -14,7 +14,7 @@ import { moderationJoined } from '../features/moderation/moderationSlice.js';
 import { handleModerationEvent } from '../features/moderation/moderationHandlers.js';
 import { SignalingConnection, type Commands, type Namespace } from '../signaling/connection.js';
 import type { HandlerContext } from '../signaling/handlerContext.js';
-import { refreshGuestToken, requestTicket, type Entry } from './ticket.js';
+import { refreshGuestToken, requestTicket, type Entry, type Ticket } from './ticket.js';
 
 const closeReasons = new Map<number, EndReason>([
   [closeCodes.left, 'left'],
@@ -30,6 +30,14 @@ const qualityIntervalMs = 2000;
 const maxReconnectDelayMs = 10_000;
 /** Refresh a guest token this long before it expires. */
 const guestRefreshLeadMs = 60_000;
+
+/** Where a session gets its tickets and its socket; every default is the app's own. */
+export interface SessionOptions {
+  /** A fresh single-use ticket for each connection and reconnection; default `requestTicket` (this origin's REST API). */
+  requestTicket?: (entry: Entry) => Promise<Ticket>;
+  /** The signaling endpoint; default `/v1/signaling` on this page's origin. */
+  signalingUrl?: string;
+}
 
 /**
  * One meeting from the join button to the end: the signaling connection (the only socket of
@@ -62,6 +70,7 @@ export class ConferenceSession {
     private readonly dispatch: AppDispatch,
     private readonly getState: () => RootState,
     private readonly entry: Entry,
+    private readonly options: SessionOptions = {},
   ) {
     this.media = new MediaEngine(
       (command) => this.send('media', command),
@@ -144,18 +153,22 @@ export class ConferenceSession {
     this.dispatch(this.#reconnectAttempt === 0 ? connecting() : reconnecting());
     let ticket;
     try {
-      ticket = await requestTicket(this.entry);
+      ticket = await (this.options.requestTicket ?? requestTicket)(this.entry);
     } catch (error) {
       if (this.#reconnectAttempt > 0) return this.#scheduleReconnect();
       return this.#finish('failed', failureText(error));
     }
     if (ticket.guest) this.#setGuestToken(ticket.guest);
     if (this.#isStopped()) return;
-    const connection = new SignalingConnection(ticket.ticket, {
-      onOpen: () => connection.send('control', { action: 'join', displayName: this.entry.displayName, ...(this.#resumption ? { resumption: this.#resumption } : {}) }),
-      onEvent: (event) => this.#onEvent(event),
-      onClose: (code) => this.#onClose(connection, code),
-    });
+    const connection = new SignalingConnection(
+      ticket.ticket,
+      {
+        onOpen: () => connection.send('control', { action: 'join', displayName: this.entry.displayName, ...(this.#resumption ? { resumption: this.#resumption } : {}) }),
+        onEvent: (event) => this.#onEvent(event),
+        onClose: (code) => this.#onClose(connection, code),
+      },
+      this.options.signalingUrl,
+    );
     this.#connection = connection;
   }
 

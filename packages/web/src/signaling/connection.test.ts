@@ -93,6 +93,12 @@ describe('SignalingConnection', () => {
     expect(socket.protocols).toEqual([signalingSubprotocol, `ticket#${ticket}`]);
   });
 
+  it('connects to another signaling URL when given one', () => {
+    const handlers: ConnectionHandlers = { onOpen: () => undefined, onEvent: () => undefined, onClose: () => undefined };
+    new SignalingConnection(ticket, handlers, 'ws://127.0.0.1:4000/v1/signaling');
+    expect(FakeWebSocket.instances.at(-1)?.url).toBe('ws://127.0.0.1:4000/v1/signaling');
+  });
+
   it('reports open and close with code and reason', () => {
     const { connection, socket, closes, opened } = connect();
     expect(connection.open).toBe(false);

@@ -27,6 +27,12 @@ export interface ConnectionHandlers {
   onClose(code: number, reason: string): void;
 }
 
+/** `/v1/signaling` on the origin that served the page, `wss:` under HTTPS. */
+export function defaultSignalingUrl(): string {
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${window.location.host}/v1/signaling`;
+}
+
 /**
  * The signaling WebSocket: the ticket goes in a subprotocol (never in the URL), every frame
  * received is checked against the envelope schema, and commands leave through a token bucket.
@@ -40,10 +46,10 @@ export class SignalingConnection {
   #abandoned = false;
   readonly #handlers: ConnectionHandlers;
 
-  constructor(ticket: string, handlers: ConnectionHandlers) {
+  /** `url`: the signaling endpoint; default `/v1/signaling` on this page's origin (`defaultSignalingUrl()`). */
+  constructor(ticket: string, handlers: ConnectionHandlers, url: string = defaultSignalingUrl()) {
     this.#handlers = handlers;
-    const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-    this.#ws = new WebSocket(`${scheme}://${window.location.host}/v1/signaling`, [signalingSubprotocol, `${ticketSubprotocolPrefix}${ticket}`]);
+    this.#ws = new WebSocket(url, [signalingSubprotocol, `${ticketSubprotocolPrefix}${ticket}`]);
     this.#ws.addEventListener('open', () => {
       handlers.onOpen();
       this.#pump();

@@ -224,6 +224,22 @@ describe('MediaEngine connection configuration and repair', () => {
     expect(started.sentActions('publish')).toHaveLength(1);
   });
 
+  it('connections() lists the publication and each subscription with its peer connection, and forgets closed ones', async () => {
+    const started = start();
+    engine = started.engine;
+    engine.publishCamera(true, false);
+    await vi.advanceTimersByTimeAsync(0);
+    const publication = latestPeer();
+    engine.requestSubscription(ids.alice, 'camera');
+    const subscription = latestPeer();
+    expect(engine.connections()).toEqual([
+      { kind: 'camera', target: null, pc: publication },
+      { kind: 'camera', target: ids.alice, pc: subscription },
+    ]);
+    engine.removeParticipant(ids.alice);
+    expect(engine.connections()).toEqual([{ kind: 'camera', target: null, pc: publication }]);
+  });
+
   it('setIce hands fresh servers to running connections', async () => {
     const started = start();
     engine = started.engine;

@@ -9,7 +9,15 @@ const simulcastEncodings: RTCRtpEncodingParameters[] = [
   { rid: 'l', scaleResolutionDownBy: 4 },
 ];
 /** Below this width three layers cost more encoder time than they save anyone bandwidth. */
-const minSimulcastWidth = 640;
+export const minSimulcastWidth = 640;
+
+/** One peer connection of the engine, for statistics and diagnostics. */
+export interface EngineConnection {
+  kind: MediaKind;
+  /** Whose stream this connection receives; null for my own publication. */
+  target: ParticipantId | null;
+  pc: RTCPeerConnection;
+}
 
 interface Subscription {
   peer: Peer;
@@ -66,6 +74,16 @@ export class MediaEngine {
   }
   remoteStream(target: ParticipantId, kind: MediaKind): MediaStream | null {
     return this.#subscriptions.get(key(target, kind))?.stream ?? null;
+  }
+
+  /** The peer connections in use now: publications first, then subscriptions. Read-only: for getStats and diagnostics. */
+  connections(): EngineConnection[] {
+    const list: EngineConnection[] = [...this.#publications].map(([kind, peer]) => ({ kind, target: null, pc: peer.pc }));
+    for (const [id, subscription] of this.#subscriptions) {
+      const [target, kind] = id.split('/') as [ParticipantId, MediaKind];
+      list.push({ kind, target, pc: subscription.peer.pc });
+    }
+    return list;
   }
 
   // --- publishing

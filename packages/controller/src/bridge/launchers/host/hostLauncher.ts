@@ -66,6 +66,7 @@ export class HostLauncher implements BridgeLauncher {
   readonly #options: Required<Omit<HostLauncherOptions, 'publicAddress'>> & Pick<HostLauncherOptions, 'publicAddress'>;
   readonly #blocks = new Set<number>();
   readonly #bridges = new Set<LaunchedBridge>();
+  #closed = false;
   readonly #swept: Promise<unknown>;
 
   constructor(options: HostLauncherOptions) {
@@ -78,6 +79,7 @@ export class HostLauncher implements BridgeLauncher {
   }
 
   async launch(spec: BridgeSpec): Promise<Bridge> {
+    if (this.#closed) throw new BridgeLaunchError('closed', 'the launcher is closed');
     if (!idPattern.test(spec.id)) throw new BridgeLaunchError('invalid_spec', `bridge id must match ${idPattern.source}`);
     await this.#swept;
     const block = this.#takeBlock();
@@ -139,6 +141,11 @@ export class HostLauncher implements BridgeLauncher {
         await started.close();
         throw new BridgeLaunchError(started.hasExited ? 'start_failed' : 'start_timeout', `${error instanceof Error ? error.message : 'start failed'}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
       }
+      // Closed while this bridge started: it must not outlive the launcher.
+      if (this.closed) {
+        await started.close();
+        throw new BridgeLaunchError('closed', 'the launcher was closed while the bridge started');
+      }
       return started;
     } catch (error) {
       if (!bridge) await undo.run();
@@ -151,7 +158,14 @@ export class HostLauncher implements BridgeLauncher {
     await this.#swept;
   }
 
+  /** True once `close()` was called: launching is refused. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Stops every bridge; later launches are refused. */
   async close(): Promise<void> {
+    this.#closed = true;
     await Promise.all([...this.#bridges].map((bridge) => bridge.close()));
   }
 

@@ -1,20 +1,20 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AmqpJanusTransport } from '../../janus/amqpTransport.js';
 import { JanusClient } from '../../janus/client.js';
 import { WebSocketJanusTransport } from '../../janus/websocketTransport.js';
 import type { Bridge } from '../../launcher.js';
 import { bridgeLabel, OciLauncher } from './ociLauncher.js';
 import { ensureBridgeImage, useEngine, type EngineService } from '../../../test-support/launchers/containerEngine.js';
-import { spawnBridgeOwner } from '../../../test-support/launchers/ownerProcess.js';
+
+// What every launcher does (Janus answers, crashes reported, close and sweep remove
+// everything, RabbitMQ accounts) is ociLauncher.contract.test.ts, on podman and Docker; here:
+// the containers' isolation and security options, and the engine's errors explained.
 
 const image = process.env.PLENUM_TEST_OCI_IMAGE ?? 'plenum-janus:1.1.2';
-const amqpUrl = process.env.PLENUM_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const baseDir = mkdtempSync(path.join(tmpdir(), 'plenum-oci-bridges-'));
 const newId = () => randomBytes(5).toString('hex');
 
@@ -37,8 +37,8 @@ afterAll(async () => {
 });
 
 async function janus(bridge: Bridge, secret: string): Promise<JanusClient> {
-  if (bridge.api.kind === 'websocket') return new JanusClient(await WebSocketJanusTransport.connect(bridge.api.url), { apiSecret: secret });
-  return new JanusClient(await AmqpJanusTransport.connect(amqpUrl, bridge.api), { apiSecret: secret });
+  if (bridge.api.kind !== 'websocket') throw new Error('expected the WebSocket API');
+  return new JanusClient(await WebSocketJanusTransport.connect(bridge.api.url), { apiSecret: secret });
 }
 
 async function videoroom(bridge: Bridge, secret: string, body: object): Promise<unknown> {
@@ -125,84 +125,13 @@ describe('OciLauncher', () => {
     await bridge.close();
   });
 
-  it('removes the container, its network and its directory on close', async () => {
-    const bridge = await launcher.launch({ id: newId(), apiSecret: 's' });
-    const dir = path.join(baseDir, bridge.id);
-    expect(existsSync(path.join(dir, 'janus.jcfg'))).toBe(true);
-    const gatewayUp = () => execFileSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' }).includes(` ${bridge.mediaAddress.replace(/\d+$/, (n) => String(Number(n) - 1))}/30 `);
-    expect(gatewayUp()).toBe(true);
-    await Promise.all([bridge.close(), bridge.close()]);
-    expect(bridge.closed).toBe(true);
-    expect(await engineObjects(bridge.id)).toEqual({ containers: 0, networks: 0 });
-    expect(existsSync(dir)).toBe(false);
-    expect(gatewayUp()).toBe(false);
-  });
-
-  it('reports a crash (container killed) through onExit, and close still cleans up', async () => {
-    const bridge = await launcher.launch({ id: newId(), apiSecret: 's' });
-    const exited = new Promise<string>((resolve) => bridge.onExit((code, signal) => resolve(`${String(code)}/${String(signal)}`)));
-    await (await containerOf(bridge)).kill({ signal: 'SIGKILL' });
-    expect(await exited).toBe('null/SIGKILL');
-    await bridge.close();
-    expect(await engineObjects(bridge.id)).toEqual({ containers: 0, networks: 0 });
-  });
-
   it('explains a missing image', async () => {
     const missing = new OciLauncher({ socketPath: engine.socketPath, image: 'plenum-no-such-image:0', baseDir });
     await expect(missing.launch({ id: newId(), apiSecret: 's' })).rejects.toThrow(/has no image plenum-no-such-image:0: build it with/);
   });
 
-  it('removes the bridges of a controller that died without closing them, and leaves live ones alone', async () => {
-    const live = await launcher.launch({ id: newId(), apiSecret: 's' });
-    const deadId = newId();
-    const owner = await spawnBridgeOwner('oci', deadId, { SOCKET: engine.socketPath, IMAGE: image, BASE_DIR: baseDir });
-    await owner.kill();
-    // The killed controller's bridge is still there: nothing ties a container to its launcher.
-    expect(await engineObjects(deadId)).toEqual({ containers: 1, networks: 1 });
-    expect(existsSync(path.join(baseDir, deadId))).toBe(true);
-
-    const warnings: string[] = [];
-    const restarted = new OciLauncher({ socketPath: engine.socketPath, image, baseDir, warn: (message) => warnings.push(message) });
-    await restarted.sweep();
-    expect(await engineObjects(deadId)).toEqual({ containers: 0, networks: 0 });
-    expect(existsSync(path.join(baseDir, deadId))).toBe(false);
-    expect(warnings.join('\n')).toContain(deadId);
-    // This process is alive: its bridge stays and still answers.
-    expect(await engineObjects(live.id)).toEqual({ containers: 1, networks: 1 });
-    expect(await videoroom(live, 's', { request: 'exists', room: 'x' })).toMatchObject({ exists: false });
-    await live.close();
-  }, 120_000);
-
   it('explains an engine that is not there', async () => {
     const nowhere = new OciLauncher({ socketPath: path.join(baseDir, 'no-engine.sock'), image, baseDir, warn: () => undefined });
     await expect(nowhere.launch({ id: newId(), apiSecret: 's' })).rejects.toThrow(/no container engine answers on .*no-engine\.sock/);
   });
-});
-
-describe('OciLauncher commanding bridges through RabbitMQ', () => {
-  let brokerLauncher: OciLauncher;
-  beforeAll(() => {
-    brokerLauncher = new OciLauncher({ socketPath: engine.socketPath, image, baseDir, brokerUrl: amqpUrl });
-  });
-  afterAll(() => brokerLauncher.close());
-
-  const users = () => execFileSync('rabbitmqctl', ['-q', 'list_users'], { encoding: 'utf8' });
-  const queues = () => execFileSync('rabbitmqctl', ['-q', 'list_queues', 'name'], { encoding: 'utf8' });
-
-  it('gives each container its own queue pair and broker account, and removes them with it', async () => {
-    const [a, b] = await Promise.all([brokerLauncher.launch({ id: newId(), apiSecret: 'secret-a' }), brokerLauncher.launch({ id: newId(), apiSecret: 'secret-b' })]);
-    expect(a.api.kind).toBe('rabbitmq');
-    expect(await videoroom(a, 'secret-a', { request: 'create', room: 'only-on-a' })).toMatchObject({ videoroom: 'created' });
-    expect(await videoroom(b, 'secret-b', { request: 'exists', room: 'only-on-a' })).toMatchObject({ exists: false });
-    expect(users()).toContain(`plenum-bridge-${a.id}`);
-    expect(queues()).toContain(`plenum-bridge-${a.id}-to`);
-
-    await Promise.all([a.close(), b.close()]);
-    for (const bridge of [a, b]) {
-      expect(users()).not.toContain(`plenum-bridge-${bridge.id}`);
-      expect(queues()).not.toContain(`plenum-bridge-${bridge.id}`);
-      expect(await engineObjects(bridge.id)).toEqual({ containers: 0, networks: 0 });
-    }
-    // rabbitmqctl takes seconds per call on a busy machine; this test makes a dozen calls.
-  }, 120_000);
 });

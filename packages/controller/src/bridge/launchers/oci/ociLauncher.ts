@@ -94,7 +94,8 @@ function signalName(number: number): NodeJS.Signals | null {
 /**
  * `PLENUM_BRIDGE_LAUNCHER=oci`: one container per conference through the Docker Engine API
  * (Docker, or podman's service). Each container gets an internal network of its own (a /30
- * from 198.18.0.0/15, no route anywhere else), a read-only root, no capabilities,
+ * from 198.18.0.0/15; podman gives it no route anywhere else, Docker Engine keeps it in with
+ * its own iptables rules), a read-only root, no capabilities,
  * no-new-privileges, a uid of its own, tmpfs for /tmp, memory and process limits, no core
  * dumps, and only its config directory mounted, read-only. The controller must run on the
  * engine's host: it writes the config there and browsers on that host reach the bridge's address.
@@ -105,6 +106,7 @@ export class OciLauncher implements BridgeLauncher {
   readonly #docker: Docker;
   readonly #slots = new Set<number>();
   readonly #bridges = new Set<LaunchedBridge>();
+  #closed = false;
   /** The first launch waits for bridges of dead controllers on this host to be removed. */
   #swept: Promise<void> | undefined;
 
@@ -136,6 +138,7 @@ export class OciLauncher implements BridgeLauncher {
   }
 
   async launch(spec: BridgeSpec): Promise<Bridge> {
+    if (this.#closed) throw new BridgeLaunchError('closed', 'the launcher is closed');
     if (!idPattern.test(spec.id)) throw new BridgeLaunchError('invalid_spec', `bridge id must match ${idPattern.source}`);
     const { socketPath, image, brokerUrl } = this.#options;
     const name = `plenum-bridge-${spec.id}`;
@@ -213,9 +216,9 @@ export class OciLauncher implements BridgeLauncher {
       undo.push(() => container.remove({ force: true, v: true }));
       await container.start();
       if (publicAddress) {
-        // The network is internal (no route out): the host gives the container one, and forwards only its media ports.
+        // The network is internal: the host gives the container a default route (podman sets none; `replace` keeps Docker's), and forwards only its media ports.
         const { State } = await container.inspect();
-        await run('nsenter', ['-t', String(State.Pid), '-n', 'ip', 'route', 'add', 'default', 'via', gateway], { timeout: 5000 });
+        await run('nsenter', ['-t', String(State.Pid), '-n', 'ip', 'route', 'replace', 'default', 'via', gateway], { timeout: 5000 });
         if (await enableForwarding()) this.#options.warn('IPv4 forwarding switched on (net.ipv4.ip_forward=1): bridges receive media from other networks through it');
         const hostInterface = await interfaceWithAddress(gateway);
         // The engine turns forwarding off on an internal network's bridge; the rules below let only media through.
@@ -254,6 +257,11 @@ export class OciLauncher implements BridgeLauncher {
         await started.close();
         throw new BridgeLaunchError(started.hasExited ? 'start_failed' : 'start_timeout', `${error instanceof Error ? error.message : 'start failed'}${logs ? `: ${logs.trim().slice(-500)}` : ''}`, { cause: error });
       }
+      // Closed while this bridge started: it must not outlive the launcher.
+      if (this.closed) {
+        await started.close();
+        throw new BridgeLaunchError('closed', 'the launcher was closed while the bridge started');
+      }
       return started;
     } catch (error) {
       if (!bridge) await undo.run();
@@ -262,7 +270,14 @@ export class OciLauncher implements BridgeLauncher {
     }
   }
 
+  /** True once `close()` was called: launching is refused. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Stops every bridge; later launches are refused. */
   async close(): Promise<void> {
+    this.#closed = true;
     await Promise.all([...this.#bridges].map((bridge) => bridge.close()));
   }
 

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { amqpVhost, deleteBridgeAccount } from '../shared/brokerAccess.js';
 import { removeForwarding } from '../shared/mediaForwarding.js';
-import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { z } from 'zod';
-
-const run = promisify(execFile);
 
 /** Label on each bridge container and network: the bridge's id. */
 export const bridgeLabel = 'org.plenum.bridge';
@@ -74,7 +71,7 @@ export async function sweepOrphanedBridges(docker: Docker, options: SweepOptions
     }
     await rm(path.join(options.baseDir, id), { recursive: true, force: true });
     await removeForwarding(id);
-    if (options.brokerUrl) await run('rabbitmqctl', ['-q', 'delete_user', `plenum-bridge-${id}`], { timeout: 15_000 }).catch(() => undefined);
+    if (options.brokerUrl) await deleteBridgeAccount(id, amqpVhost(options.brokerUrl));
   }
   return [...orphans];
 }

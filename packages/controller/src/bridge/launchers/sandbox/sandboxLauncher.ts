@@ -76,6 +76,7 @@ export class SandboxLauncher implements BridgeLauncher {
   readonly #options: Required<Omit<SandboxLauncherOptions, 'publicAddress'>> & Pick<SandboxLauncherOptions, 'publicAddress'>;
   readonly #slots = new Set<number>();
   readonly #bridges = new Set<LaunchedBridge>();
+  #closed = false;
   /** The start-up sweep of bridges left by dead processes; launches wait for it. */
   readonly swept: Promise<SweepResult>;
 
@@ -90,6 +91,7 @@ export class SandboxLauncher implements BridgeLauncher {
   }
 
   async launch(spec: BridgeSpec): Promise<Bridge> {
+    if (this.#closed) throw new BridgeLaunchError('closed', 'the launcher is closed');
     if (!idPattern.test(spec.id)) throw new BridgeLaunchError('invalid_spec', `bridge id must match ${idPattern.source}`);
     await this.swept.catch(() => undefined);
     const slot = await this.#takeSlot();
@@ -180,6 +182,11 @@ export class SandboxLauncher implements BridgeLauncher {
         await started.close();
         throw new BridgeLaunchError(started.hasExited ? 'start_failed' : 'start_timeout', `${error instanceof Error ? error.message : 'start failed'}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
       }
+      // Closed while this bridge started: it must not outlive the launcher.
+      if (this.closed) {
+        await started.close();
+        throw new BridgeLaunchError('closed', 'the launcher was closed while the bridge started');
+      }
       return started;
     } catch (error) {
       if (!bridge) await undo.run();
@@ -187,7 +194,14 @@ export class SandboxLauncher implements BridgeLauncher {
     }
   }
 
+  /** True once `close()` was called: launching is refused. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Stops every bridge; later launches are refused. */
   async close(): Promise<void> {
+    this.#closed = true;
     await Promise.all([...this.#bridges].map((bridge) => bridge.close()));
   }
 

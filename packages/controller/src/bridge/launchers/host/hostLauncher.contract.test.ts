@@ -1,0 +1,4 @@
+import { launcherContract } from '../../launcher.contract.js';
+import { hostHarness } from '../../../test-support/launchers/hostHarness.js';
+
+launcherContract('HostLauncher', hostHarness());

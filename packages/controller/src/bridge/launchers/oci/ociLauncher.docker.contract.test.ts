@@ -1,0 +1,4 @@
+import { launcherContract } from '../../launcher.contract.js';
+import { ociHarness } from '../../../test-support/launchers/ociHarness.js';
+
+launcherContract('OciLauncher on Docker Engine', ociHarness('docker'));
