@@ -14,16 +14,20 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { runnerImport } from 'vite';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (file) => new URL(`../packages/controller/dist/${file}`, import.meta.url).href;
-const { SandboxLauncher } = await import(dist('bridge/sandboxLauncher.js'));
-const { OciLauncher } = await import(dist('bridge/ociLauncher.js'));
-const { HostLauncher } = await import(dist('bridge/hostLauncher.js'));
-const { BridgeRegistry } = await import(dist('bridge/bridgeRegistry.js'));
-const { writeJanusConfig } = await import(dist('bridge/janusConfig.js'));
-const { useEngine, ensureBridgeImage } = await import(dist('bridge/podmanService.js'));
-const { testHostAddress } = await import(dist('bridge/hostLauncher.testSupport.js'));
+const { SandboxLauncher } = await import(dist('bridge/launchers/sandbox/sandboxLauncher.js'));
+const { OciLauncher } = await import(dist('bridge/launchers/oci/ociLauncher.js'));
+const { HostLauncher } = await import(dist('bridge/launchers/host/hostLauncher.js'));
+const { BridgeRegistry } = await import(dist('bridge/conference/bridgeRegistry.js'));
+const { writeJanusConfig } = await import(dist('bridge/launchers/shared/janusConfig.js'));
+// Test support is TypeScript outside the build: loaded through Vite's module runner, as the tests do.
+const testSupport = async (file) =>
+  (await runnerImport(path.join(root, 'packages/controller/src/test-support/launchers', file), { configFile: false, logLevel: 'silent' })).module;
+const { useEngine, ensureBridgeImage } = await testSupport('containerEngine.ts');
+const { testHostAddress } = await testSupport('hostAddress.ts');
 
 const allVariants = ['bare', 'sandbox', 'sandbox-amqp', 'oci', 'oci-amqp', 'host', 'host-amqp', 'pool'];
 const { values } = parseArgs({

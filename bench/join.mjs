@@ -27,9 +27,9 @@ import { createPublicAddress, killLeftoverCoturn, peerConnectionHook, relayedOve
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const dist = (file) => new URL(`../packages/controller/dist/${file}`, import.meta.url).href;
-const { addressesFor, createNamespace, deleteNamespace, hostAddresses } = await import(dist('bridge/networkNamespace.js'));
-const { writeJanusConfig } = await import(dist('bridge/janusConfig.js'));
-const { videoroomCreateRequest } = await import(dist('bridge/conferenceBridge.js'));
+const { addressesFor, createNamespace, deleteNamespace, hostAddresses } = await import(dist('bridge/launchers/shared/networkNamespace.js'));
+const { writeJanusConfig } = await import(dist('bridge/launchers/shared/janusConfig.js'));
+const { videoroomCreateRequest } = await import(dist('bridge/conference/conferenceBridge.js'));
 
 const usage = `usage: npm run bench -- join [options]
 
