@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-/** UDP ports the bridges' media use (`rtpPortsFor` in bridge/launchSupport.ts: 400 blocks of 100 from 20000). */
+/** UDP ports the bridges' media use (`rtpPortsFor` in bridge/launchers/shared/launchSupport.ts: 400 blocks of 100 from 20000). */
 export const bridgeMediaPorts: readonly [number, number] = [20_000, 59_999];
 
 const port = z.coerce.number().int().min(1).max(65535);

@@ -76,7 +76,7 @@ describe('KubernetesLauncher against a fake API server', () => {
       `/api/v1/namespaces/${namespace}/pods`,
     ]);
     for (const request of creates) expect(request.query.get('fieldValidation')).toBe('Strict');
-    // What reached the server is what kubernetesObjects rendered: the client dropped nothing.
+    // What reached the server is what objects.ts rendered: the client dropped nothing.
     const [service, policy, secret, pod] = creates.map((request) => request.body) as Json[];
     const servicePorts = (service!.spec as { ports: { port: number }[] }).ports.map((port) => port.port);
     const spec: BridgeObjectsSpec = {

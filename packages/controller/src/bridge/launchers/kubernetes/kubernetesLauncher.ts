@@ -107,7 +107,7 @@ class PortBlockPool implements PortBlocks {
 
 /**
  * `PLENUM_BRIDGE_LAUNCHER=kubernetes`: a Pod per conference bridge, with its Secret, Service and
- * NetworkPolicy (`kubernetesObjects.ts`), in one namespace. See `docs/kubernetes.md`.
+ * NetworkPolicy (`objects.ts`), in one namespace. See `docs/kubernetes.md`.
  */
 export class KubernetesLauncher implements BridgeLauncher {
   readonly kind = 'kubernetes';
