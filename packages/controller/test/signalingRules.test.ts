@@ -290,6 +290,11 @@ describe('signaling token expiry with an external provider', () => {
     client.send('control', { action: 'refresh_token', token: await issuer.mint({ sub: 'somebody-else' }) });
     expect((await client.waitFor((e) => e.payload.message === 'error', { after: mark })).payload.error).toBe('invalid_token');
 
+    // The owner's own token, but expired too: said as such, so the client knows to sign in again.
+    mark = client.events.length;
+    client.send('control', { action: 'refresh_token', token: await issuer.mint({ sub: 'owner' }, { exp: -60 }) });
+    expect((await client.waitFor((e) => e.payload.message === 'error', { after: mark })).payload.error).toBe('token_expired');
+
     client.send('control', { action: 'refresh_token', token: await issuer.mint({ sub: 'owner' }, { exp: 300 }) });
     expect(await client.next('control', 'token_refreshed')).toBeTruthy();
     mark = client.events.length;

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
-  CommandEnvelope,
   ControlCommand,
   closeCodes,
   controlNamespace,
-  maxFrameBytes,
   type LeaveReason,
   type ParticipantId,
   type Role,
@@ -15,6 +13,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { randomToken, sha256 } from '../security/randomToken.js';
 import type { TicketGrant } from '../tickets/ticketStore.js';
+import { TokenError } from '../identity/tokenVerifier.js';
 import { ControlInternal, type BrokerMessage } from './brokerMessage.js';
 import type { HostedSession, SessionHost, SessionState } from './sessionHost.js';
 import { initialRole, type SignalingRoom } from './identity.js';
@@ -22,7 +21,8 @@ import { keys } from '../state/keys.js';
 import type { Audience, ModuleContext, ModuleInstance, SignalingModule } from './module.js';
 import { publicParticipant, type ParticipantRecord } from './participantRecord.js';
 import { RateLimiter } from './rateLimiter.js';
-import { ResumptionRecord, actionsOf } from './sessionSupport.js';
+import { ResumptionRecord } from './sessionSupport.js';
+import { answerIn, gateFrame, parseCommand, type RawCommand, type Refusal } from './frameGate.js';
 
 type State = SessionState;
 
@@ -134,63 +134,40 @@ export class SignalingSession implements HostedSession {
 
   async #onFrame(data: Buffer, isBinary: boolean): Promise<void> {
     if (this.#state === 'closed') return;
-    // Every frame costs a token, oversized ones too.
-    const rate = this.#limiter.take();
-    if (rate === 'abuse') return this.disconnect('quit', closeCodes.rateLimited);
-    if (rate === 'limited') return this.#sendError(controlNamespace, 'rate_limit_exceeded', 'too many messages; slow down');
-    if (data.length > maxFrameBytes) return this.#sendError(controlNamespace, 'frame_too_large', `frames are limited to ${maxFrameBytes} bytes`);
-    if (isBinary) return this.#sendError(controlNamespace, 'invalid_json', 'frames must be JSON text');
-
-    let json: unknown;
-    try {
-      json = JSON.parse(data.toString('utf8'));
-    } catch {
-      return this.#sendError(controlNamespace, 'invalid_json', 'frame is not valid JSON');
-    }
-    const envelope = CommandEnvelope.safeParse(json);
-    if (!envelope.success) return this.#sendError(controlNamespace, 'invalid_envelope', 'expected {namespace, payload: {action, ...}}');
-    // Commands are checked against the payload as received: the envelope's parsed copy drops a
-    // `__proto__` key, which the strict command schemas must refuse like any other unknown key.
-    const { namespace } = envelope.data;
-    const { payload } = json as CommandEnvelope;
-
-    const refreshing = namespace === controlNamespace && payload.action === 'refresh_token';
-    if (!refreshing && Date.now() >= this.#tokenExpiresAt) {
-      return this.#sendError(namespace, 'token_expired', 'the access token has expired; send control/refresh_token');
-    }
-    const joining = namespace === controlNamespace && payload.action === 'join';
+    const gate = gateFrame(data, isBinary, { rate: this.#limiter.take(), now: Date.now(), tokenExpiresAt: this.#tokenExpiresAt });
+    if (gate.kind === 'abuse') return this.disconnect('quit', closeCodes.rateLimited);
+    if (gate.kind === 'refuse') return this.#refuse(gate.refusal);
+    const { command } = gate;
+    const joining = command.namespace === controlNamespace && command.payload.action === 'join';
     if (!joining && this.#grant.kind === 'user' && (await this.#hub.roomState(this.#room.id).isBanned(this.#grant.userId))) {
-      this.#sendError(namespace, 'banned', 'you are banned from this room');
+      this.#sendError(command.namespace, 'banned', 'you are banned from this room');
       return this.disconnect('banned');
     }
-    if (namespace === controlNamespace) return this.#onControl(payload);
-    return this.#onModuleCommand(namespace, payload);
+    if (command.namespace === controlNamespace) return this.#onControl(command);
+    return this.#onModuleCommand(command);
   }
 
-  async #onModuleCommand(namespace: string, payload: { action: string }): Promise<void> {
+  async #onModuleCommand(raw: RawCommand): Promise<void> {
+    const { namespace, payload } = raw;
     const module = this.#hub.modules.find((m) => m.namespace === namespace);
     if (!module) return this.#sendError(namespace, 'unknown_namespace', `unknown namespace "${namespace.slice(0, 32)}"`);
-    if (!actionsOf(module.commandSchema).has(payload.action)) {
-      return this.#sendError(namespace, 'unknown_action', `unknown action "${payload.action.slice(0, 64)}"`);
-    }
+    const parsed = parseCommand(module.commandSchema, raw);
+    // An unknown action is refused before the session's state is looked at.
+    if (!parsed.ok && parsed.refusal.error === 'unknown_action') return this.#refuse(parsed.refusal);
     if (this.#state === 'connected') return this.#sendError(namespace, 'not_joined', 'join first');
     if (this.#state === 'waiting' && !module.allowedWhileWaiting?.includes(payload.action)) {
       return this.#sendError(namespace, 'in_waiting_room', 'not allowed while in the waiting room');
     }
-    const command = module.commandSchema.safeParse(payload);
-    if (!command.success) return this.#sendError(namespace, 'invalid_payload', describeIssue(command.error.issues[0]));
+    if (!parsed.ok) return this.#refuse(parsed.refusal);
     const entry = this.#modules.get(namespace);
     if (!entry) return this.#sendError(namespace, 'unknown_namespace', 'module not available for you');
-    await entry.instance.onCommand(command.data);
+    await entry.instance.onCommand(parsed.command);
   }
 
-  async #onControl(payload: { action: string }): Promise<void> {
-    if (!actionsOf(ControlCommand).has(payload.action)) {
-      return this.#sendError(controlNamespace, 'unknown_action', `unknown action "${payload.action.slice(0, 64)}"`);
-    }
-    const parsed = ControlCommand.safeParse(payload);
-    if (!parsed.success) return this.#sendError(controlNamespace, 'invalid_payload', describeIssue(parsed.error.issues[0]));
-    const command = parsed.data;
+  async #onControl(raw: RawCommand): Promise<void> {
+    const parsed = parseCommand(ControlCommand, raw);
+    if (!parsed.ok) return this.#refuse(parsed.refusal);
+    const { command } = parsed;
     if (command.action === 'refresh_token') return this.#refreshToken(command.token);
     if (command.action === 'join') {
       if (this.#state !== 'connected') return this.#sendError(controlNamespace, 'already_joined', 'already joined');
@@ -384,7 +361,7 @@ export class SignalingSession implements HostedSession {
         }
         expiresAt = verified.expiresAt.getTime();
       } catch (error) {
-        const expired = error instanceof Error && 'problem' in error && error.problem === 'token_expired';
+        const expired = error instanceof TokenError && error.code === 'token_expired';
         return this.#sendError(controlNamespace, expired ? 'token_expired' : 'invalid_token', 'the token was refused');
       }
     } else {
@@ -491,9 +468,11 @@ export class SignalingSession implements HostedSession {
   }
 
   #sendError(namespace: string, error: SignalingErrorCode, text: string): void {
-    // Echo only known namespaces, so an attacker's string is never reflected.
-    const known = namespace === controlNamespace || this.#hub.modules.some((m) => m.namespace === namespace);
-    this.#send(known ? namespace : controlNamespace, { message: 'error', error, text });
+    this.#send(answerIn(namespace, (name) => this.#hub.modules.some((m) => m.namespace === name)), { message: 'error', error, text });
+  }
+
+  #refuse(refusal: Refusal): void {
+    this.#sendError(refusal.namespace, refusal.error, refusal.text);
   }
 
   #close(code: number, reason: string): void {
@@ -511,10 +490,4 @@ export class SignalingSession implements HostedSession {
 
 function controlInternal(payload: ControlInternal): BrokerMessage {
   return { kind: 'internal', namespace: controlNamespace, payload };
-}
-
-function describeIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
-  if (!issue) return 'invalid payload';
-  const path = issue.path.map(String).join('.');
-  return path ? `${path}: ${issue.message}` : issue.message;
 }
