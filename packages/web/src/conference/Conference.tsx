@@ -1,14 +1,13 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useAppDispatch, useAppSelector } from '../app/hooks.js';
 import { ChatPanel } from '../features/chat/ChatPanel.js';
 import { ParticipantsPanel } from '../features/control/ParticipantsPanel.js';
-import { noticeCleared, selectNotice, selectPhase, selectRoom } from '../features/control/controlSlice.js';
+import { NoticeBanner } from '../features/control/NoticeBanner.js';
+import { selectPhase, selectRoom } from '../features/control/controlSlice.js';
 import { layoutChosen, selectBridgeStatus, selectLayout } from '../features/media/mediaSlice.js';
 import { Stage } from '../features/media/Stage.js';
 import { useT } from '../i18n/useT.js';
 import { Controls, type Panel } from './Controls.js';
-
-const noticeMs = 6000;
 
 export function Conference() {
   const t = useT();
@@ -16,15 +15,8 @@ export function Conference() {
   const room = useAppSelector(selectRoom);
   const phase = useAppSelector(selectPhase);
   const bridge = useAppSelector(selectBridgeStatus);
-  const notice = useAppSelector(selectNotice);
   const layout = useAppSelector(selectLayout);
   const [panel, setPanel] = useState<Panel>(null);
-
-  useEffect(() => {
-    if (notice === null) return;
-    const timer = setTimeout(() => dispatch(noticeCleared()), noticeMs);
-    return () => clearTimeout(timer);
-  }, [notice, dispatch]);
 
   return (
     <main className="conference">
@@ -49,11 +41,7 @@ export function Conference() {
           {t('bridgeLost')}
         </p>
       )}
-      {notice !== null && (
-        <p className="banner" role="status" data-notice={notice}>
-          {t(notice)}
-        </p>
-      )}
+      <NoticeBanner />
       <div className="conference-main">
         <Stage />
         {panel === 'participants' && <ParticipantsPanel />}

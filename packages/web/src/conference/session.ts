@@ -14,6 +14,7 @@ import { moderationJoined } from '../features/moderation/moderationSlice.js';
 import { handleModerationEvent } from '../features/moderation/moderationHandlers.js';
 import { SignalingConnection, type Commands, type Namespace } from '../signaling/connection.js';
 import type { HandlerContext } from '../signaling/handlerContext.js';
+import { ErrorReporter } from './errorReporter.js';
 import { refreshGuestToken, requestTicket, type Entry, type Ticket } from './ticket.js';
 
 const closeReasons = new Map<number, EndReason>([
@@ -45,6 +46,8 @@ export interface SessionOptions {
  */
 export class ConferenceSession {
   readonly media: MediaEngine;
+  /** Server errors, media failures and unknown events: shown as notices and logged, never dropped. */
+  readonly #errors: ErrorReporter;
   #connection: SignalingConnection | null = null;
   #myId: ParticipantId | null = null;
   #resumption: string | undefined;
@@ -72,9 +75,10 @@ export class ConferenceSession {
     private readonly entry: Entry,
     private readonly options: SessionOptions = {},
   ) {
+    this.#errors = new ErrorReporter(dispatch);
     this.media = new MediaEngine(
       (command) => this.send('media', command),
-      () => undefined,
+      (what, error) => this.#errors.mediaFailure(what, error),
     );
   }
 
@@ -184,7 +188,7 @@ export class ConferenceSession {
       case 'media':
         return handleMediaEvent(event.payload, ctx);
       default:
-        return undefined;
+        return this.#errors.unrecognized(event.namespace, event.payload);
     }
   }
 
@@ -234,6 +238,8 @@ export class ConferenceSession {
         const local = this.getState().media.local;
         this.media.resetAfterBridgeLoss(local.audio, local.video);
       },
+      serverError: (namespace, error) => this.#errors.serverError(namespace, error),
+      unrecognized: (namespace, payload) => this.#errors.unrecognized(namespace, payload),
     };
   }
 

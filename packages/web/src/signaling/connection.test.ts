@@ -83,6 +83,7 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 describe('SignalingConnection', () => {
@@ -151,28 +152,45 @@ describe('SignalingConnection', () => {
       ['without payload.message', JSON.stringify({ ...event, payload: { tokenExpiresAt: 'x' } })],
       ['with a numeric namespace', JSON.stringify({ ...event, namespace: 7 })],
       ['a command echoed back', JSON.stringify({ namespace: 'control', payload: { action: 'leave' } })],
-    ])('drops a frame that is %s', (_what, frame) => {
+    ])('drops and logs a frame that is %s', (_what, frame) => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
       const { socket, events } = connect();
       socket.acceptConnection();
       expect(() => socket.deliver(frame)).not.toThrow();
       expect(events).toEqual([]);
+      expect(warn).toHaveBeenCalledTimes(1);
     });
 
-    it('drops binary frames', () => {
+    it('logs a dropped frame by namespace and message name only, never its content', () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+      const { socket, events } = connect();
+      socket.acceptConnection();
+      socket.deliver(JSON.stringify({ namespace: 'media', timestamp: 'now', payload: { message: 'publish_answer', sdp: 'v=0 secret-sdp' } }));
+      expect(events).toEqual([]);
+      const [logged] = warn.mock.calls.map((call) => call.join(' '));
+      expect(logged).toContain('namespace "media", message "publish_answer"');
+      expect(logged).not.toContain('secret-sdp');
+    });
+
+    it('drops and logs binary frames', () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
       const { socket, events } = connect();
       socket.acceptConnection();
       socket.deliver(new TextEncoder().encode(JSON.stringify(event)).buffer);
       socket.deliver(new Blob([JSON.stringify(event)]));
       expect(events).toEqual([]);
+      expect(warn).toHaveBeenCalledTimes(2);
     });
 
     it('drops a frame above the size limit, even when it is a valid event', () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
       const { socket, events } = connect();
       socket.acceptConnection();
       const frame = (padding: number) => JSON.stringify({ ...event, payload: { ...event.payload, padding: 'a'.repeat(padding) } });
       const base = frame(0).length;
       socket.deliver(frame(maxFrameBytes - base + 1));
       expect(events).toEqual([]);
+      expect(warn).toHaveBeenCalledTimes(1);
       socket.deliver(frame(maxFrameBytes - base));
       expect(events).toHaveLength(1);
     });

@@ -8,6 +8,7 @@ import {
   type MediaCommand,
   type ModerationCommand,
 } from '@plenum/protocol';
+import { warn } from '../app/log.js';
 
 /** What each namespace accepts, from the protocol package. */
 export interface Commands {
@@ -25,6 +26,26 @@ export interface ConnectionHandlers {
   onOpen(): void;
   onEvent(event: AnyEvent): void;
   onClose(code: number, reason: string): void;
+}
+
+/** Longest namespace or message name quoted in a warning. */
+const maxNameChars = 64;
+
+/** A frame that is dropped is logged: why, or its namespace and message name, never its content (tokens, SDP). */
+function invalidFrame(why: string): void {
+  warn(`Plenum: dropped a signaling frame that fails the envelope schema (${why})`);
+}
+
+/** The namespace and message name of a parsed frame, as far as it has them. */
+function describeFrame(data: unknown): string {
+  const frame = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
+  const payload = typeof frame.payload === 'object' && frame.payload !== null ? (frame.payload as Record<string, unknown>) : {};
+  return `namespace ${name(frame.namespace)}, message ${name(payload.message)}`;
+}
+
+function name(value: unknown): string {
+  if (typeof value !== 'string') return `(${value === null ? 'null' : typeof value})`;
+  return JSON.stringify(value.length > maxNameChars ? `${value.slice(0, maxNameChars)}…` : value);
 }
 
 /** `/v1/signaling` on the origin that served the page, `wss:` under HTTPS. */
@@ -56,15 +77,17 @@ export class SignalingConnection {
     });
     this.#ws.addEventListener('message', (message: MessageEvent<unknown>) => {
       if (this.#abandoned) return;
-      if (typeof message.data !== 'string' || message.data.length > maxFrameBytes) return;
+      if (typeof message.data !== 'string') return invalidFrame('not text');
+      if (message.data.length > maxFrameBytes) return invalidFrame(`${message.data.length} characters`);
       let data: unknown;
       try {
         data = JSON.parse(message.data);
       } catch {
-        return;
+        return invalidFrame('not JSON');
       }
       const event = AnyEvent.safeParse(data);
       if (event.success) handlers.onEvent(event.data);
+      else invalidFrame(describeFrame(data));
     });
     this.#ws.addEventListener('close', (event) => {
       this.#stopSending();

@@ -25,6 +25,11 @@ export function fakeHandlerContext(myId: ParticipantId | null) {
     localMicForcedOff: vi.fn(),
     bridgeReset: vi.fn(),
   };
+  /** What the handler passed on to be shown or logged; not counted by `effects`. */
+  const reports = {
+    serverError: vi.fn(),
+    unrecognized: vi.fn(),
+  };
   const dispatch = (action: UnknownAction) => {
     actions.push(action);
     return action;
@@ -35,10 +40,11 @@ export function fakeHandlerContext(myId: ParticipantId | null) {
     myId: () => myId,
     media: media as unknown as MediaEngine,
     ...session,
+    ...reports,
   };
   /** How many calls anything received: 0 means the event was ignored. */
   const effects = () => actions.length + [...Object.values(media), ...Object.values(session)].reduce((sum, fn) => sum + fn.mock.calls.length, 0);
-  return { ctx, actions, media, session, effects };
+  return { ctx, actions, media, session, reports, effects };
 }
 
 /** Payloads no handler may act on: not objects, unknown messages, wrong field types. */

@@ -33,13 +33,14 @@ describe('handleChatEvent', () => {
     expect(fake.actions[0]).toMatchObject({ payload: { message: { target: ids.me, source: ids.alice }, mine: false } });
   });
 
-  it('chat_enabled, chat_disabled and history_cleared dispatch their actions; error does nothing', () => {
+  it('chat_enabled, chat_disabled and history_cleared dispatch their actions; an error is reported', () => {
     const fake = fakeHandlerContext(ids.me);
     for (const file of ['event.chat_disabled', 'event.chat_enabled', 'event.history_cleared', 'event.error']) {
       handleChatEvent(fixturePayload(`chat/${file}.json`), fake.ctx);
     }
     expect(fake.actions).toEqual([chatEnabledChanged(false), chatEnabledChanged(true), historyCleared()]);
     expect(fake.effects()).toBe(3);
+    expect(fake.reports.serverError.mock.calls).toEqual([['chat', { message: 'error', error: 'chat_disabled', text: 'the chat is disabled' }]]);
   });
 
   const message = fixturePayload('chat/event.message_sent.json') as { chatMessage: Record<string, unknown> };
@@ -53,9 +54,11 @@ describe('handleChatEvent', () => {
     { message: 'chat_enabled' },
     { message: 'history_cleared', by: 'nobody' },
   ];
-  it.each(malformed)('ignores a malformed payload without throwing: %j', (payload) => {
+  it.each(malformed)('passes a malformed payload on as unrecognized, without throwing: %j', (payload) => {
     const fake = fakeHandlerContext(ids.me);
     expect(() => handleChatEvent(payload, fake.ctx)).not.toThrow();
     expect(fake.effects()).toBe(0);
+    expect(fake.reports.unrecognized.mock.calls).toEqual([['chat', payload]]);
+    expect(fake.reports.serverError).not.toHaveBeenCalled();
   });
 });

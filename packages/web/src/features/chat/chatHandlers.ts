@@ -4,7 +4,7 @@ import { chatEnabledChanged, historyCleared, messageReceived } from './chatSlice
 
 export function handleChatEvent(payload: unknown, ctx: HandlerContext): void {
   const event = ChatEvent.safeParse(payload);
-  if (!event.success) return;
+  if (!event.success) return ctx.unrecognized('chat', payload);
   const e = event.data;
   switch (e.message) {
     case 'message_sent':
@@ -20,6 +20,7 @@ export function handleChatEvent(payload: unknown, ctx: HandlerContext): void {
       ctx.dispatch(historyCleared());
       break;
     case 'error':
+      ctx.serverError('chat', e);
       break;
   }
 }

@@ -57,11 +57,17 @@ describe('handleControlEvent', () => {
     expect(fake.effects()).toBe(2);
   });
 
-  it('error events change nothing', () => {
+  it('error events are reported with their namespace and change nothing else', () => {
     const fake = fakeHandlerContext(ids.me);
-    handleControlEvent(fixturePayload('control/event.error.json'), fake.ctx);
-    handleControlEvent(fixturePayload('control/event.error.token_expired.json'), fake.ctx);
+    const invalid = fixturePayload('control/event.error.json');
+    const expired = fixturePayload('control/event.error.token_expired.json');
+    handleControlEvent(invalid, fake.ctx);
+    handleControlEvent(expired, fake.ctx);
     expect(fake.effects()).toBe(0);
+    expect(fake.reports.serverError.mock.calls).toEqual([
+      ['control', invalid],
+      ['control', expired],
+    ]);
   });
 
   const malformed: unknown[] = [
@@ -76,9 +82,11 @@ describe('handleControlEvent', () => {
     { message: 'token_expiring', graceSeconds: '30' },
     { ...(fixturePayload('control/event.join_success.json') as object), resumption: undefined },
   ];
-  it.each(malformed)('ignores a malformed payload without throwing: %j', (payload) => {
+  it.each(malformed)('passes a malformed payload on as unrecognized, without throwing: %j', (payload) => {
     const fake = fakeHandlerContext(ids.me);
     expect(() => handleControlEvent(payload, fake.ctx)).not.toThrow();
     expect(fake.effects()).toBe(0);
+    expect(fake.reports.unrecognized.mock.calls).toEqual([['control', payload]]);
+    expect(fake.reports.serverError).not.toHaveBeenCalled();
   });
 });

@@ -5,7 +5,7 @@ import { noticeShown, participantJoined, participantLeft, participantUpdated } f
 
 export function handleControlEvent(payload: unknown, ctx: HandlerContext): void {
   const event = ControlEvent.safeParse(payload);
-  if (!event.success) return;
+  if (!event.success) return ctx.unrecognized('control', payload);
   const e = event.data;
   switch (e.message) {
     case 'join_success':
@@ -32,6 +32,7 @@ export function handleControlEvent(payload: unknown, ctx: HandlerContext): void 
       ctx.refreshTokenNow();
       break;
     case 'error':
+      ctx.serverError('control', e);
       break;
   }
 }

@@ -84,8 +84,13 @@ describe('controlSlice', () => {
 
   it('notices are shown and cleared', () => {
     const state = reduce(joinedState(), noticeShown('tokenRefreshed'));
-    expect(state.notice).toBe('tokenRefreshed');
+    expect(state.notice).toEqual({ key: 'tokenRefreshed', tone: 'info' });
     expect(reduce(state, noticeCleared()).notice).toBeNull();
+  });
+
+  it('an error notice keeps its key and tone only', () => {
+    const state = reduce(joinedState(), noticeShown({ key: 'errorRateLimited', tone: 'error' }));
+    expect(state.notice).toEqual({ key: 'errorRateLimited', tone: 'error' });
   });
 
   it('conferenceReset drops everything about the room', () => {

@@ -14,6 +14,17 @@ export interface ParticipantView {
 export type Phase = 'idle' | 'connecting' | 'waiting' | 'joined' | 'reconnecting' | 'ended';
 export type EndReason = 'left' | 'kicked' | 'banned' | 'meeting_ended' | 'denied' | 'replaced' | 'token_expired' | 'failed';
 
+/**
+ * A short message for the user. Only a message key and its tone are kept: no server text, no
+ * codes, nothing a participant said, so the sentence is always the app's own, in the user's language.
+ */
+export interface Notice {
+  /** The sentence shown. */
+  key: MessageKey;
+  /** `error`: something failed and is announced as an alert; `info` (default): a plain status. */
+  tone: 'info' | 'error';
+}
+
 export function toView(participant: Participant): ParticipantView {
   return { id: participant.id, displayName: participant.displayName, role: participant.role, handRaised: participant.handRaised };
 }
@@ -29,8 +40,8 @@ interface ControlState {
   me: ParticipantView | null;
   room: { id: string; name: string } | null;
   participants: ReturnType<typeof participants.getInitialState>;
-  /** A short message for the user, e.g. "session renewed". */
-  notice: MessageKey | null;
+  /** A short message for the user, e.g. "session renewed" or "could not send your video". */
+  notice: Notice | null;
 }
 
 const initialState: ControlState = {
@@ -83,8 +94,12 @@ export const controlSlice = createSlice({
       // The room's people are gone from the store as soon as the meeting is over for me.
       state.participants = participants.getInitialState();
     },
-    noticeShown(state, action: PayloadAction<MessageKey>) {
-      state.notice = action.payload;
+    /** A message key alone is an `info` notice. */
+    noticeShown: {
+      reducer(state, action: PayloadAction<Notice>) {
+        state.notice = action.payload;
+      },
+      prepare: (notice: MessageKey | Notice) => ({ payload: typeof notice === 'string' ? { key: notice, tone: 'info' as const } : notice }),
     },
     noticeCleared(state) {
       state.notice = null;

@@ -97,6 +97,7 @@ afterEach(() => {
   engine = undefined;
   vi.useRealTimers();
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 describe('MediaEngine connection configuration and repair', () => {
@@ -253,5 +254,44 @@ describe('MediaEngine connection configuration and repair', () => {
     expect(latestPeer().reconfigured).toEqual([expect.objectContaining({ iceServers: fresh.iceServers })]);
     engine.requestSubscription(ids.bob, 'screen');
     expect(latestPeer().configuration.iceServers).toEqual(fresh.iceServers);
+  });
+});
+
+describe('MediaEngine failure reports', () => {
+  it('a negotiation step the browser refuses is reported with what failed', async () => {
+    vi.spyOn(FakePeerConnection.prototype, 'createOffer').mockRejectedValueOnce(new DOMException('bad', 'OperationError'));
+    const started = start();
+    engine = started.engine;
+    engine.publishCamera(true, false);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(started.failures).toEqual(['publish camera']);
+    expect(started.sentActions('publish')).toEqual([]);
+  });
+
+  it('a refused subscription offer is reported as a subscription failure', async () => {
+    vi.spyOn(FakePeerConnection.prototype, 'setRemoteDescription').mockRejectedValueOnce(new DOMException('bad', 'OperationError'));
+    const started = start();
+    engine = started.engine;
+    engine.onSubscribeOffer(ids.alice, 'screen', 'v=0\r\n');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(started.failures).toEqual(['subscribe screen']);
+  });
+
+  it('a failure of a connection closed meanwhile is not reported', async () => {
+    let fail: (error: unknown) => void = () => undefined;
+    vi.spyOn(FakePeerConnection.prototype, 'setRemoteDescription').mockImplementationOnce(
+      () =>
+        new Promise<void>((_resolve, reject) => {
+          fail = reject;
+        }),
+    );
+    const started = start();
+    engine = started.engine;
+    engine.onSubscribeOffer(ids.alice, 'camera', 'v=0\r\n');
+    await vi.advanceTimersByTimeAsync(0);
+    engine.unsubscribe(ids.alice, 'camera');
+    fail(new DOMException('closed', 'InvalidStateError'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(started.failures).toEqual([]);
   });
 });

@@ -24,6 +24,9 @@ interface Subscription {
   stream: MediaStream | null;
 }
 
+/** What failed when the engine reports a failure: sending my camera or screen, or receiving someone's. */
+export type MediaOperation = `${'publish' | 'subscribe'} ${MediaKind}`;
+
 const key = (target: string, kind: MediaKind) => `${target}/${kind}`;
 
 /** Repairs of one connection wait 0, 1, 2, 4 … s, at most this long. */
@@ -50,9 +53,13 @@ export class MediaEngine {
   readonly #repairs = new Map<string, number>();
   readonly #repairTimers = new Set<ReturnType<typeof setTimeout>>();
 
+  /**
+   * `send`: a media command to the controller. `onFailure`: a negotiation step failed (e.g. the
+   * browser refused an SDP); failures of a connection closed meanwhile are not reported.
+   */
   constructor(
     private readonly send: (command: MediaCommand) => void,
-    private readonly onFailure: (what: string, error: unknown) => void,
+    private readonly onFailure: (what: MediaOperation, error: unknown) => void,
   ) {}
 
   // --- for React (useSyncExternalStore)
@@ -163,7 +170,7 @@ export class MediaEngine {
     peer.enqueue(async () => {
       await peer.pc.setRemoteDescription({ type: 'answer', sdp });
       peer.remoteDescriptionSet();
-    }, this.#fail(`publish ${kind}`));
+    }, this.#fail(`publish ${kind}`, peer));
   }
 
   // --- subscribing
@@ -206,7 +213,7 @@ export class MediaEngine {
       if (peer.closed) return;
       this.send({ action: 'subscribe_answer', target, kind, sdp: answer.sdp ?? '' });
       peer.localDescriptionSent();
-    }, this.#fail(`subscribe ${kind}`));
+    }, this.#fail(`subscribe ${kind}`, peer));
   }
 
   onCandidate(kind: MediaKind, target: ParticipantId | undefined, candidate: IceCandidate): void {
@@ -278,7 +285,7 @@ export class MediaEngine {
       if (peer.closed) return;
       this.send({ action: 'publish', kind, sdp: offer.sdp ?? '', audio, video });
       peer.localDescriptionSent();
-    }, this.#fail(`publish ${kind}`));
+    }, this.#fail(`publish ${kind}`, peer));
   }
 
   #subscription(target: ParticipantId, kind: MediaKind): Subscription {
@@ -359,7 +366,9 @@ export class MediaEngine {
     });
   }
 
-  #fail(what: string): (error: unknown) => void {
-    return (error) => this.onFailure(what, error);
+  #fail(what: MediaOperation, peer: Peer): (error: unknown) => void {
+    return (error) => {
+      if (!peer.closed) this.onFailure(what, error);
+    };
   }
 }

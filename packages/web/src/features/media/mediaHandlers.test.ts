@@ -110,10 +110,18 @@ describe('handleMediaEvent', () => {
     expect(fake.effects()).toBe(0);
   });
 
-  it('subscribed and error change nothing', () => {
+  it('subscribed changes nothing', () => {
     const fake = fakeHandlerContext(ids.me);
     handleMediaEvent({ message: 'subscribed', target: ids.alice, kind: 'camera' }, fake.ctx);
-    handleMediaEvent({ message: 'error', error: 'unknown_participant', text: 'no such participant' }, fake.ctx);
+    expect(fake.effects()).toBe(0);
+    expect(fake.reports.unrecognized).not.toHaveBeenCalled();
+  });
+
+  it('an error is reported with its namespace and changes nothing else', () => {
+    const fake = fakeHandlerContext(ids.me);
+    const error = { message: 'error', error: 'unknown_participant', text: 'no such participant' };
+    handleMediaEvent(error, fake.ctx);
+    expect(fake.reports.serverError.mock.calls).toEqual([['media', error]]);
     expect(fake.effects()).toBe(0);
   });
 
@@ -140,9 +148,11 @@ describe('handleMediaEvent', () => {
     { message: 'ice_servers' },
     { message: 'ice_servers', ice: { iceServers: [{ urls: ['turn:203.0.113.10:3478'], password: 'p' }] } },
   ];
-  it.each(malformed)('ignores a malformed payload without throwing: %j', (payload) => {
+  it.each(malformed)('passes a malformed payload on as unrecognized, without throwing: %j', (payload) => {
     const fake = fakeHandlerContext(ids.me);
     expect(() => handleMediaEvent(payload, fake.ctx)).not.toThrow();
     expect(fake.effects()).toBe(0);
+    expect(fake.reports.unrecognized.mock.calls).toEqual([['media', payload]]);
+    expect(fake.reports.serverError).not.toHaveBeenCalled();
   });
 });

@@ -12,7 +12,7 @@ export function followMediaState(engine: MediaEngine, participant: ParticipantId
 
 export function handleMediaEvent(payload: unknown, ctx: HandlerContext): void {
   const event = MediaEvent.safeParse(payload);
-  if (!event.success) return;
+  if (!event.success) return ctx.unrecognized('media', payload);
   const e = event.data;
   switch (e.message) {
     case 'publish_answer':
@@ -47,7 +47,9 @@ export function handleMediaEvent(payload: unknown, ctx: HandlerContext): void {
       ctx.media.setIce(e.ice);
       break;
     case 'subscribed':
+      break;
     case 'error':
+      ctx.serverError('media', e);
       break;
   }
 }

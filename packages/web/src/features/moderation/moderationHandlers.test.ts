@@ -25,7 +25,7 @@ describe('handleModerationEvent', () => {
     expect(fake.actions).toEqual([waiting()]);
   });
 
-  it('waiting room switches, arrivals, departures and mute requests dispatch their actions', () => {
+  it('waiting room switches, arrivals, departures and mute requests dispatch their actions; an error is reported', () => {
     const fake = fakeHandlerContext(ids.me);
     for (const file of ['waiting_room_enabled', 'joined_waiting_room', 'left_waiting_room', 'waiting_room_disabled', 'mute_requested', 'error']) {
       handleModerationEvent(fixturePayload(`moderation/event.${file}.json`), fake.ctx);
@@ -48,6 +48,9 @@ describe('handleModerationEvent', () => {
       noticeShown('muteRequested'),
     ]);
     expect(fake.effects()).toBe(5);
+    expect(fake.reports.serverError.mock.calls).toEqual([
+      ['moderation', { message: 'error', error: 'insufficient_permissions', text: 'only moderators may do this' }],
+    ]);
   });
 
   const malformed: unknown[] = [
@@ -57,9 +60,11 @@ describe('handleModerationEvent', () => {
     { message: 'left_waiting_room', id: 'carol' },
     { message: 'mute_requested', by: 12 },
   ];
-  it.each(malformed)('ignores a malformed payload without throwing: %j', (payload) => {
+  it.each(malformed)('passes a malformed payload on as unrecognized, without throwing: %j', (payload) => {
     const fake = fakeHandlerContext(ids.me);
     expect(() => handleModerationEvent(payload, fake.ctx)).not.toThrow();
     expect(fake.effects()).toBe(0);
+    expect(fake.reports.unrecognized.mock.calls).toEqual([['moderation', payload]]);
+    expect(fake.reports.serverError).not.toHaveBeenCalled();
   });
 });

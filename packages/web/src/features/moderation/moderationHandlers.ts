@@ -5,7 +5,7 @@ import { joinedWaitingRoom, leftWaitingRoom, waitingRoomChanged } from './modera
 
 export function handleModerationEvent(payload: unknown, ctx: HandlerContext): void {
   const event = ModerationEvent.safeParse(payload);
-  if (!event.success) return;
+  if (!event.success) return ctx.unrecognized('moderation', payload);
   const e = event.data;
   switch (e.message) {
     case 'in_waiting_room':
@@ -39,6 +39,7 @@ export function handleModerationEvent(payload: unknown, ctx: HandlerContext): vo
       ctx.dispatch(noticeShown('muteRequested'));
       break;
     case 'error':
+      ctx.serverError('moderation', e);
       break;
   }
 }
