@@ -13,3 +13,4 @@ export * from './signaling/control.js';
 export * from './signaling/chat.js';
 export * from './signaling/moderation.js';
 export * from './signaling/media.js';
+export * from './signaling/events.js';

@@ -15,6 +15,7 @@ import type {
   RemoteMediaStats,
   TraceEntry,
 } from '../../../web/test-support/mediaPage/api.js';
+import { ContractViolationError, reportContractViolation } from './contractViolations.js';
 
 export type {
   CameraSize,
@@ -39,6 +40,10 @@ export type {
  * the shapes it returns are in `api.ts` there). `serveMediaPage()` bundles it with Vite (or takes
  * the bundle of the same sources from the cache) and serves it; `openParticipant()` joins a
  * meeting with it in a Chromium tab.
+ *
+ * The page checks every frame it receives against the signaling contract (its wire.ts); each
+ * violation reaches this side at once and fails the test (contractViolations.ts), and the
+ * participant's waiting helpers throw from then on.
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -210,11 +215,11 @@ export async function callMediaPage<K extends keyof MediaPageApi>(
   return result as Awaited<ReturnType<MediaPageApi[K]>>;
 }
 
-/** What the page received (`plenumLog`) and did (`plenumTrace`), for failure messages. */
-export async function mediaPageLog(page: Page): Promise<{ received: unknown[]; trace: TraceEntry[] }> {
+/** What the page received (`plenumLog`), did (`plenumTrace`) and found against the contract (`plenumViolations`), for failure messages. */
+export async function mediaPageLog(page: Page): Promise<{ received: unknown[]; trace: TraceEntry[]; violations: string[] }> {
   return page.evaluate(() => {
-    const g = globalThis as unknown as { plenumLog: unknown[]; plenumTrace: TraceEntry[] };
-    return { received: g.plenumLog, trace: g.plenumTrace };
+    const g = globalThis as unknown as { plenumLog: unknown[]; plenumTrace: TraceEntry[]; plenumViolations: string[] };
+    return { received: g.plenumLog, trace: g.plenumTrace, violations: g.plenumViolations };
   });
 }
 
@@ -230,7 +235,9 @@ export interface MediaParticipant {
   audioPacketsFrom(participantId: string): Promise<number>;
   stats(): Promise<MediaPageStats>;
   state(): Promise<MediaPageState>;
-  log(): Promise<{ received: unknown[]; trace: TraceEntry[] }>;
+  log(): Promise<{ received: unknown[]; trace: TraceEntry[]; violations: string[] }>;
+  /** The frames received that the contract refuses, each with why; each has failed the test already. */
+  readonly violations: readonly string[];
   setMicrophone(on: boolean): Promise<void>;
   setCamera(on: boolean): Promise<void>;
   /** Asks for simulcast layer `substream` (0 low, 1 medium, 2 high) of `participantId`'s camera. */
@@ -254,6 +261,14 @@ const pollIntervalMs = 100;
  */
 export async function openParticipant(context: BrowserContext, pageUrl: string, options: JoinOptions): Promise<MediaParticipant> {
   const page = await openMediaPage(context, pageUrl);
+  const violations: string[] = [];
+  await page.exposeFunction('plenumContractViolation', (report: string) => {
+    violations.push(report);
+    reportContractViolation(`media page (ticket …${options.ticket.slice(-6)}): ${report}`);
+  });
+  const throwIfViolated = (): void => {
+    if (violations.length > 0) throw new ContractViolationError(violations);
+  };
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
@@ -275,6 +290,7 @@ export async function openParticipant(context: BrowserContext, pageUrl: string, 
       `state: ${JSON.stringify(state)}`,
       `received: ${received}`,
       `trace (last 30): ${JSON.stringify(log.trace.slice(-30))}`,
+      ...(log.violations.length > 0 ? [`contract violations: ${log.violations.join(' | ')}`] : []),
       ...(pageErrors.length > 0 ? [`page errors: ${pageErrors.join(' | ')}`] : []),
     ].join('\n');
   }
@@ -282,6 +298,7 @@ export async function openParticipant(context: BrowserContext, pageUrl: string, 
   async function poll<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      throwIfViolated();
       const value = await read();
       if (done(value)) return value;
       if (Date.now() > deadline) {
@@ -295,7 +312,9 @@ export async function openParticipant(context: BrowserContext, pageUrl: string, 
 
   return {
     page,
+    violations,
     async id() {
+      throwIfViolated();
       try {
         return (await joined).id;
       } catch (error) {

@@ -1,25 +1,31 @@
-import { AnyEvent, signalingSubprotocol, ticketSubprotocolPrefix } from '@plenum/protocol';
+import { AnyEvent, eventContractViolation, signalingSubprotocol, ticketSubprotocolPrefix } from '@plenum/protocol';
 import WebSocket from 'ws';
+import { ContractViolationError, describeFrame, reportContractViolation } from './contractViolations.js';
 
 export type Event = AnyEvent;
 
 /**
  * A signaling client for tests: a real WebSocket to the controller, every event kept in order,
  * and waiting helpers that fail with the events seen so far.
+ *
+ * Every frame received is checked strictly against its namespace's event schema
+ * (`eventContractViolation`). A frame that fails is kept in `violations` and reported to
+ * contractViolations.ts, whose hooks fail the test; the waiting helpers of this client throw
+ * at once from then on. The frame still goes to `events` (when it is an event at all), so the
+ * test sees what the controller sent.
  */
 export class SignalingClient {
   readonly events: Event[] = [];
+  /** The frames received that the contract refuses, each with why. */
+  readonly violations: string[] = [];
   readonly socket: WebSocket;
   closeCode: number | undefined;
   #waiters: (() => void)[] = [];
+  #frames = 0;
 
   private constructor(socket: WebSocket) {
     this.socket = socket;
-    socket.on('message', (data: Buffer) => {
-      const event = AnyEvent.parse(JSON.parse(data.toString('utf8')));
-      this.events.push(event);
-      this.#notify();
-    });
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.#received(data, isBinary));
     socket.on('close', (code) => {
       this.closeCode = code;
       this.#notify();
@@ -45,10 +51,11 @@ export class SignalingClient {
     this.socket.send(data);
   }
 
-  /** Waits for the first event (from index `after`) matching, and returns it. */
+  /** Waits for the first event (from index `after`) matching, and returns it. Throws once a frame broke the contract. */
   async waitFor(match: (event: Event) => boolean, options: { after?: number; timeoutMs?: number } = {}): Promise<Event> {
     const deadline = Date.now() + (options.timeoutMs ?? 5000);
     for (;;) {
+      this.#throwIfViolated();
       const found = this.events.slice(options.after ?? 0).find(match);
       if (found) return found;
       if (Date.now() > deadline) {
@@ -74,6 +81,7 @@ export class SignalingClient {
   async waitForClose(timeoutMs = 5000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (this.closeCode === undefined) {
+      this.#throwIfViolated();
       if (Date.now() > deadline) throw new Error('socket did not close');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 50);
@@ -88,6 +96,33 @@ export class SignalingClient {
 
   close(): void {
     this.socket.close();
+  }
+
+  #received(data: Buffer, isBinary: boolean): void {
+    const index = this.#frames++;
+    const text = data.toString('utf8');
+    let frame: unknown = text;
+    let problem: string | undefined = isBinary ? 'a binary frame' : undefined;
+    if (problem === undefined) {
+      try {
+        frame = JSON.parse(text);
+        problem = eventContractViolation(frame);
+      } catch {
+        problem = 'not JSON';
+      }
+    }
+    if (problem !== undefined) {
+      const violation = `frame #${index} received: ${problem}\n    frame: ${describeFrame(frame)}`;
+      this.violations.push(violation);
+      reportContractViolation(violation);
+    }
+    const event = AnyEvent.safeParse(frame);
+    if (event.success) this.events.push(event.data);
+    this.#notify();
+  }
+
+  #throwIfViolated(): void {
+    if (this.violations.length > 0) throw new ContractViolationError(this.violations);
   }
 
   #notify(): void {

@@ -6,7 +6,9 @@
 // the controller's tests, see packages/controller/src/test-support/mediaParticipant.ts.
 //
 // `window.plenumLog` holds every frame received, `window.plenumTrace` what the page saw happen
-// (commands sent, socket and peer connection states, candidates held back).
+// (commands sent, socket and peer connection states, candidates held back),
+// `window.plenumViolations` the frames received that the contract refuses; each of those is
+// also passed to `window.plenumContractViolation` when the test exposed it.
 
 import type { MediaPageApi, TraceEntry } from './api.js';
 import { PageParticipant } from './participant.js';
@@ -19,6 +21,9 @@ declare global {
     plenum: MediaPageApi;
     plenumLog: unknown[];
     plenumTrace: TraceEntry[];
+    plenumViolations: string[];
+    /** Exposed by the controller's tests (mediaParticipant.ts) to hear of each violation at once. */
+    plenumContractViolation?: (report: string) => void;
   }
 }
 
@@ -36,6 +41,7 @@ watchPeerConnections((pc, state) => page.note('connection state', { connection: 
 
 window.plenumLog = page.received;
 window.plenumTrace = page.trace;
+window.plenumViolations = page.violations;
 window.plenum = {
   join: async (options) => {
     status.textContent = 'joining';

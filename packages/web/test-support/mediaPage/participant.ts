@@ -71,6 +71,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class PageParticipant {
   /** Every frame received, parsed (`window.plenumLog`). */
   readonly received: unknown[] = [];
+  /** The frames received that the contract refuses, each with why (`window.plenumViolations`). */
+  readonly violations: string[] = [];
   /** What the page saw happen (`window.plenumTrace`). */
   readonly trace: TraceEntry[] = [];
   readonly #store = makeStore();
@@ -119,6 +121,11 @@ export class PageParticipant {
       this.note('socket open', { protocol: socket.protocol });
     },
     received: (frame) => this.#received(frame),
+    violation: (report) => {
+      this.violations.push(report);
+      this.note('contract violation', { report });
+      window.plenumContractViolation?.(report);
+    },
     sending: (frame) => this.#sending(frame),
     closed: (code, reason) => {
       this.#closeCode = code;
