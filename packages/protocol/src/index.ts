@@ -13,4 +13,6 @@ export * from './signaling/control.js';
 export * from './signaling/chat.js';
 export * from './signaling/moderation.js';
 export * from './signaling/media.js';
+export * from './signaling/namespace.js';
+export * from './signaling/namespaces.js';
 export * from './signaling/events.js';

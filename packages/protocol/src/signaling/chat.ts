@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineNamespace } from './namespace.js';
 import { ErrorPayload } from './envelope.js';
 import { ParticipantId } from './common.js';
 
@@ -45,3 +46,6 @@ export type ChatEvent = z.infer<typeof ChatEvent>;
 /** The chat part of `join_success`: room history plus my private conversations. */
 export const ChatJoinData = z.object({ enabled: z.boolean(), history: z.array(ChatMessage) });
 export type ChatJoinData = z.infer<typeof ChatJoinData>;
+
+/** The `chat` namespace, as the list in namespaces.ts holds it. */
+export const chatDefinition = defineNamespace({ name: chatNamespace, commands: ChatCommand, events: ChatEvent, joinData: ChatJoinData, });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineNamespace } from './namespace.js';
 import { DisplayName } from '../rest/common.js';
 import { ErrorPayload } from './envelope.js';
 import { LeaveReason, Participant, ParticipantId, Role, RoomInfo } from './common.js';
@@ -53,3 +54,6 @@ export const ControlEvent = z.discriminatedUnion('message', [
   ErrorPayload,
 ]);
 export type ControlEvent = z.infer<typeof ControlEvent>;
+
+/** The `control` namespace, as the list in namespaces.ts holds it. */
+export const controlDefinition = defineNamespace({ name: controlNamespace, commands: ControlCommand, events: ControlEvent, joinData: null, });

@@ -1,24 +1,15 @@
 import { z } from 'zod';
-import { ChatEvent, ChatJoinData, chatNamespace } from './chat.js';
-import { ControlEvent, controlNamespace } from './control.js';
+import { controlNamespace } from './control.js';
 import { AnyEvent } from './envelope.js';
-import { MediaEvent, MediaJoinData, mediaNamespace } from './media.js';
-import { ModerationEvent, ModerationJoinData, moderationNamespace } from './moderation.js';
+import { signalingNamespaces } from './namespaces.js';
 
-/** Every namespace the controller sends events in, with the schema of their payloads. */
-export const eventSchemas = {
-  [controlNamespace]: ControlEvent,
-  [chatNamespace]: ChatEvent,
-  [moderationNamespace]: ModerationEvent,
-  [mediaNamespace]: MediaEvent,
-} as const satisfies Record<string, z.ZodDiscriminatedUnion>;
+/** Every namespace the controller sends events in, with the schema of their payloads (from the one list). */
+export const eventSchemas: Readonly<Record<string, z.ZodDiscriminatedUnion>> = Object.fromEntries(signalingNamespaces.map((definition) => [definition.name, definition.events]));
 
 /** Each module's part of `join_success.modules`, by namespace (a module may send none). */
-export const joinDataSchemas = {
-  [chatNamespace]: ChatJoinData,
-  [moderationNamespace]: ModerationJoinData,
-  [mediaNamespace]: MediaJoinData,
-} as const satisfies Record<string, z.ZodType>;
+export const joinDataSchemas: Readonly<Record<string, z.ZodType>> = Object.fromEntries(
+  signalingNamespaces.flatMap((definition) => (definition.joinData === null ? [] : [[definition.name, definition.joinData] as const])),
+);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -65,7 +56,8 @@ export function eventContractViolation(frame: unknown): string | undefined {
   if (!envelope.success) return `not an event envelope: ${strictProblems(AnyEvent, frame, '').join('; ')}`;
   const { namespace, payload } = envelope.data;
   if (!Object.hasOwn(eventSchemas, namespace)) return `unknown namespace "${namespace}"`;
-  const schema: z.ZodDiscriminatedUnion = eventSchemas[namespace as keyof typeof eventSchemas];
+  const schema = eventSchemas[namespace];
+  if (!schema) return `unknown namespace "${namespace}"`;
   const where = `${namespace}/${payload.message}`;
   const known = schema.options.some((option) => {
     const literal: unknown = option instanceof z.ZodObject ? option.shape.message : undefined;
@@ -78,7 +70,7 @@ export function eventContractViolation(frame: unknown): string | undefined {
   if (namespace === controlNamespace && payload.message === 'join_success' && isRecord(payload.modules)) {
     for (const [module, data] of Object.entries(payload.modules)) {
       if (!Object.hasOwn(joinDataSchemas, module)) problems.push(`payload.modules.${module}: no module "${module}" has join data`);
-      else problems.push(...strictProblems(joinDataSchemas[module as keyof typeof joinDataSchemas], data, `payload.modules.${module}`));
+      else problems.push(...strictProblems(joinDataSchemas[module] ?? z.never(), data, `payload.modules.${module}`));
     }
   }
   return problems.length === 0 ? undefined : `${where}: ${problems.join('; ')}`;

@@ -1,11 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ChatCommand, ChatEvent, ChatJoinData, chatNamespace } from './chat.js';
-import { ControlCommand, ControlEvent, controlNamespace } from './control.js';
 import { CommandEnvelope, eventEnvelope } from './envelope.js';
-import { MediaCommand, MediaEvent, MediaJoinData, mediaNamespace } from './media.js';
-import { ModerationCommand, ModerationEvent, ModerationJoinData, moderationNamespace } from './moderation.js';
+import { namespaceDefinition, signalingNamespaces, type NamespaceName } from './namespaces.js';
 
 /**
  * The golden frames in `packages/protocol/fixtures/signaling` (shared with the web client) must
@@ -17,36 +14,45 @@ import { ModerationCommand, ModerationEvent, ModerationJoinData, moderationNames
 
 const fixturesDir = new URL('../../fixtures/signaling/', import.meta.url);
 
-const namespaces = {
-  [controlNamespace]: { command: ControlCommand, event: ControlEvent },
-  [chatNamespace]: { command: ChatCommand, event: ChatEvent },
-  [moderationNamespace]: { command: ModerationCommand, event: ModerationEvent },
-  [mediaNamespace]: { command: MediaCommand, event: MediaEvent },
-} as const satisfies Record<string, { command: z.ZodDiscriminatedUnion; event: z.ZodDiscriminatedUnion }>;
-type Namespace = keyof typeof namespaces;
+interface NamespaceSchemas {
+  command: z.ZodDiscriminatedUnion;
+  event: z.ZodDiscriminatedUnion<readonly z.ZodType<{ message: string }>[]>;
+}
+type Namespace = NamespaceName;
+const namespaceNames: readonly NamespaceName[] = signalingNamespaces.map((definition) => definition.name);
+/** The schemas of one namespace of the list. */
+function schemasOf(namespace: string): NamespaceSchemas {
+  const definition = namespaceDefinition(namespace);
+  if (!definition) throw new Error(`no namespace ${namespace}`);
+  return { command: definition.commands, event: definition.events };
+}
+const namespaces: Readonly<Record<string, NamespaceSchemas>> = Object.fromEntries(namespaceNames.map((name) => [name, schemasOf(name)]));
 
 /** What each module contributes to `join_success.modules`: always, or only where the controller runs it. */
-const joinData: Record<string, z.ZodType> = { [chatNamespace]: ChatJoinData, [moderationNamespace]: ModerationJoinData };
-/** `media` only when the controller runs conference bridges (not with `PLENUM_BRIDGE_LAUNCHER=none`). */
-const optionalJoinData: Record<string, z.ZodType> = { [mediaNamespace]: MediaJoinData };
+const joinData: Record<string, z.ZodType> = Object.fromEntries(
+  signalingNamespaces.flatMap((d): [string, z.ZodType][] => (d.joinData !== null && d.optionalJoinData !== true ? [[d.name, d.joinData]] : [])),
+);
+const optionalJoinData: Record<string, z.ZodType> = Object.fromEntries(
+  signalingNamespaces.flatMap((d): [string, z.ZodType][] => (d.joinData !== null && d.optionalJoinData === true ? [[d.name, d.joinData]] : [])),
+);
 
-/** The schemas `invalid/index.json` may name, each applied the way the controller applies it. */
-const invalidSchemas = {
+const capitalized = (name: string) => `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+/** The schemas `invalid/index.json` may name (`ChatCommand`, `MediaEvent`, …), each applied the way the controller applies it. */
+type InvalidTarget = { kind: 'envelope' } | { kind: 'command' | 'event'; namespace: Namespace };
+const invalidSchemas: Record<string, InvalidTarget> = {
   CommandEnvelope: { kind: 'envelope' },
-  ControlCommand: { kind: 'command', namespace: controlNamespace },
-  ChatCommand: { kind: 'command', namespace: chatNamespace },
-  ModerationCommand: { kind: 'command', namespace: moderationNamespace },
-  MediaCommand: { kind: 'command', namespace: mediaNamespace },
-  ControlEvent: { kind: 'event', namespace: controlNamespace },
-  ChatEvent: { kind: 'event', namespace: chatNamespace },
-  ModerationEvent: { kind: 'event', namespace: moderationNamespace },
-  MediaEvent: { kind: 'event', namespace: mediaNamespace },
-} as const satisfies Record<string, { kind: 'envelope' } | { kind: 'command' | 'event'; namespace: Namespace }>;
+  ...Object.fromEntries(
+    namespaceNames.flatMap((name): [string, InvalidTarget][] => [
+      [`${capitalized(name)}Command`, { kind: 'command', namespace: name }],
+      [`${capitalized(name)}Event`, { kind: 'event', namespace: name }],
+    ]),
+  ),
+};
 
 const InvalidIndex = z.array(
   z.strictObject({
     file: z.string().regex(/^[a-z0-9-]+\.json$/),
-    schema: z.enum(Object.keys(invalidSchemas) as [keyof typeof invalidSchemas, ...(keyof typeof invalidSchemas)[]]),
+    schema: z.enum(Object.keys(invalidSchemas) as [string, ...string[]]),
     reason: z.string().min(1),
   }),
 );
@@ -127,13 +133,13 @@ describe('signaling fixtures', () => {
       expect(envelope.namespace).toBe(namespace);
       expect(envelope.payload.action).toBe(name);
       expect(envelope).toEqual(frame);
-      expect(namespaces[namespace].command.parse(rawPayload(frame))).toEqual(rawPayload(frame));
+      expect(schemasOf(namespace).command.parse(rawPayload(frame))).toEqual(rawPayload(frame));
     });
   });
 
   describe.each(events)('event $path', ({ namespace, name, frame }) => {
     it('parses with the namespace’s event schema inside the event envelope, unchanged', () => {
-      const parsed = eventEnvelope(namespace, namespaces[namespace].event).parse(frame);
+      const parsed = eventEnvelope(namespace, schemasOf(namespace).event).parse(frame);
       expect(parsed.payload.message).toBe(name);
       // Events tolerate unknown fields by stripping them; a golden frame carries none.
       expect(parsed).toEqual(frame);
@@ -162,8 +168,8 @@ describe('signaling fixtures', () => {
     for (const module of Object.keys(optionalJoinData)) expect(carried).toContain(module);
   });
 
-  describe.each(Object.keys(namespaces) as Namespace[])('namespace %s', (namespace) => {
-    const { command, event } = namespaces[namespace];
+  describe.each([...namespaceNames])('namespace %s', (namespace) => {
+    const { command, event } = schemasOf(namespace);
 
     it('has a fixture for every command action of the schema, and none for other actions', () => {
       const declared = discriminatorValues(command, 'action').sort();
@@ -191,6 +197,7 @@ describe('signaling fixtures', () => {
     it.each(invalidIndex)('$dir$file is refused by $schema', ({ dir, file, schema }) => {
       const frame = readJson(new URL(`${dir}${file}`, fixturesDir));
       const target = invalidSchemas[schema];
+      if (!target) throw new Error(`no schema ${schema}`);
       switch (target.kind) {
         case 'envelope':
           expect(CommandEnvelope.safeParse(frame).success).toBe(false);
@@ -199,11 +206,11 @@ describe('signaling fixtures', () => {
           // It passes the envelope, so it is the namespace's command schema that refuses it.
           const envelope = CommandEnvelope.parse(frame);
           expect(envelope.namespace).toBe(target.namespace);
-          expect(namespaces[target.namespace].command.safeParse(rawPayload(frame)).success).toBe(false);
+          expect(schemasOf(target.namespace).command.safeParse(rawPayload(frame)).success).toBe(false);
           return;
         }
         case 'event':
-          expect(eventEnvelope(target.namespace, namespaces[target.namespace].event).safeParse(frame).success).toBe(false);
+          expect(eventEnvelope(target.namespace, schemasOf(target.namespace).event).safeParse(frame).success).toBe(false);
           return;
       }
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineNamespace } from './namespace.js';
 import { ErrorPayload } from './envelope.js';
 import { ParticipantId } from './common.js';
 
@@ -103,3 +104,13 @@ export const MediaJoinData = z.object({
   ice: IceConfiguration,
 });
 export type MediaJoinData = z.infer<typeof MediaJoinData>;
+
+/** The `media` namespace, as the list in namespaces.ts holds it. */
+export const mediaDefinition = defineNamespace({
+  name: mediaNamespace,
+  commands: MediaCommand,
+  events: MediaEvent,
+  joinData: MediaJoinData,
+  // In join_success only where the controller runs bridges (not with `PLENUM_BRIDGE_LAUNCHER=none`).
+  optionalJoinData: true,
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineNamespace } from './namespace.js';
 import { ErrorPayload } from './envelope.js';
 import { Participant, ParticipantId } from './common.js';
 
@@ -44,3 +45,6 @@ export const ModerationJoinData = z.object({
   waitingList: z.array(Participant).optional(),
 });
 export type ModerationJoinData = z.infer<typeof ModerationJoinData>;
+
+/** The `moderation` namespace, as the list in namespaces.ts holds it. */
+export const moderationDefinition = defineNamespace({ name: moderationNamespace, commands: ModerationCommand, events: ModerationEvent, joinData: ModerationJoinData, });

@@ -4,14 +4,12 @@ import type { AppDispatch, RootState } from '../app/store.js';
 import { failureText } from '../api/rest.js';
 import { auth } from '../auth/oidc.js';
 import { chatJoined } from '../features/chat/chatSlice.js';
-import { handleChatEvent } from '../features/chat/chatHandlers.js';
-import { handleControlEvent } from '../features/control/controlHandlers.js';
+import { eventHandler } from '../features/eventHandlers.js';
 import { connecting, ended, joinSucceeded, noticeShown, reconnecting, type EndReason } from '../features/control/controlSlice.js';
 import { MediaEngine } from '../features/media/mediaEngine.js';
-import { followMediaState, handleMediaEvent } from '../features/media/mediaHandlers.js';
+import { followMediaState } from '../features/media/mediaHandlers.js';
 import { bridgeStatusChanged, localMediaChanged, mediaJoined, qualityMeasured } from '../features/media/mediaSlice.js';
 import { moderationJoined } from '../features/moderation/moderationSlice.js';
-import { handleModerationEvent } from '../features/moderation/moderationHandlers.js';
 import { SignalingConnection, type Commands, type Namespace } from '../signaling/connection.js';
 import type { HandlerContext } from '../signaling/handlerContext.js';
 import { ErrorReporter } from './errorReporter.js';
@@ -177,19 +175,9 @@ export class ConferenceSession {
   }
 
   #onEvent(event: AnyEvent): void {
-    const ctx = this.#context();
-    switch (event.namespace) {
-      case 'control':
-        return handleControlEvent(event.payload, ctx);
-      case 'chat':
-        return handleChatEvent(event.payload, ctx);
-      case 'moderation':
-        return handleModerationEvent(event.payload, ctx);
-      case 'media':
-        return handleMediaEvent(event.payload, ctx);
-      default:
-        return this.#errors.unrecognized(event.namespace, event.payload);
-    }
+    const handle = eventHandler(event.namespace);
+    if (!handle) return this.#errors.unrecognized(event.namespace, event.payload);
+    handle(event.payload, this.#context());
   }
 
   #onClose(connection: SignalingConnection, code: number): void {

@@ -1,23 +1,9 @@
-import {
-  AnyEvent,
-  maxFrameBytes,
-  signalingSubprotocol,
-  ticketSubprotocolPrefix,
-  type ChatCommand,
-  type ControlCommand,
-  type MediaCommand,
-  type ModerationCommand,
-} from '@plenum/protocol';
+import { AnyEvent, maxFrameBytes, signalingSubprotocol, ticketSubprotocolPrefix, type CommandsByNamespace, type NamespaceName } from '@plenum/protocol';
 import { warn } from '../app/log.js';
 
-/** What each namespace accepts, from the protocol package. */
-export interface Commands {
-  control: ControlCommand;
-  chat: ChatCommand;
-  moderation: ModerationCommand;
-  media: MediaCommand;
-}
-export type Namespace = keyof Commands;
+/** What each namespace accepts, derived from the protocol's one list of namespaces. */
+export type Commands = CommandsByNamespace;
+export type Namespace = NamespaceName;
 
 /** Below the controller's default limit (burst 30, 10 per second), so trickle bursts never hit it. */
 const rate = { burst: 25, perSecond: 9 };
