@@ -18,6 +18,8 @@ type DefinitionOf<N extends NamespaceName> = Extract<Definitions, { name: N }>;
 export type CommandOf<N extends NamespaceName> = z.infer<DefinitionOf<N>['commands']>;
 /** The event payloads of namespace `N`. */
 export type EventOf<N extends NamespaceName> = z.infer<DefinitionOf<N>['events']>;
+/** Namespace `N`'s part of `join_success.modules` (`never` for a namespace without one). */
+export type JoinDataOf<N extends NamespaceName> = DefinitionOf<N>['joinData'] extends z.ZodType ? z.infer<DefinitionOf<N>['joinData']> : never;
 /** Every namespace's commands, by name: what a client may send. */
 export type CommandsByNamespace = { [N in NamespaceName]: CommandOf<N> };
 
