@@ -1,3 +1,4 @@
+import { AnyEvent, eventContractViolation } from '@plenum/protocol';
 import { afterAll, afterEach, expect } from 'vitest';
 
 /**
@@ -35,6 +36,31 @@ export function checkContractViolations(): void {
 export function describeFrame(frame: unknown): string {
   const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
   return text.length > 600 ? `${text.slice(0, 600)}… (${text.length} characters)` : text;
+}
+
+/**
+ * One frame a test client received, checked against the contract: a violation (binary, not
+ * JSON, or refused by `eventContractViolation`) is added to `violations` and reported, labelled
+ * `who`; the frame is returned as an event if it is one at all, so the test still sees it.
+ */
+export function receiveFrame(text: string, isBinary: boolean, who: string, violations: string[]): AnyEvent | undefined {
+  let frame: unknown = text;
+  let problem: string | undefined = isBinary ? 'a binary frame' : undefined;
+  if (problem === undefined) {
+    try {
+      frame = JSON.parse(text);
+      problem = eventContractViolation(frame);
+    } catch {
+      problem = 'not JSON';
+    }
+  }
+  if (problem !== undefined) {
+    const violation = `${who} received: ${problem}\n    frame: ${describeFrame(frame)}`;
+    violations.push(violation);
+    reportContractViolation(violation);
+  }
+  const event = AnyEvent.safeParse(frame);
+  return event.success ? event.data : undefined;
 }
 
 // Registered on import, when the test file is collected. Vitest runs after-hooks in reverse

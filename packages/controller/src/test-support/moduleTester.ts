@@ -4,7 +4,6 @@ import {
   AnyEvent,
   controlNamespace,
   ErrorPayload,
-  eventContractViolation,
   JoinSuccess,
   namespaceDefinition,
   type CommandOf,
@@ -37,7 +36,7 @@ import { SignalingSession } from '../signaling/session.js';
 import type { SignalingConfig } from '../signaling/sessionHost.js';
 import { MemoryStore } from '../state/memoryStore.js';
 import type { TicketGrant } from '../tickets/ticketStore.js';
-import { ContractViolationError, describeFrame, reportContractViolation } from './contractViolations.js';
+import { ContractViolationError, receiveFrame } from './contractViolations.js';
 
 /**
  * A module tester: signaling modules driven through the real `SignalingSession` and
@@ -409,21 +408,8 @@ export class FakeParticipant {
   }
 
   #received(text: string): void {
-    let frame: unknown = text;
-    let problem: string | undefined;
-    try {
-      frame = JSON.parse(text);
-      problem = eventContractViolation(frame);
-    } catch {
-      problem = 'not JSON';
-    }
-    if (problem !== undefined) {
-      const violation = `${this.name} received: ${problem}\n    frame: ${describeFrame(frame)}`;
-      this.violations.push(violation);
-      reportContractViolation(violation);
-    }
-    const event = AnyEvent.safeParse(frame);
-    if (event.success) this.events.push(event.data);
+    const event = receiveFrame(text, false, this.name, this.violations);
+    if (event) this.events.push(event);
     this.#notify();
   }
 

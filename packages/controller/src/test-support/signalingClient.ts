@@ -1,6 +1,6 @@
-import { AnyEvent, eventContractViolation, signalingSubprotocol, ticketSubprotocolPrefix } from '@plenum/protocol';
+import { AnyEvent, signalingSubprotocol, ticketSubprotocolPrefix } from '@plenum/protocol';
 import WebSocket from 'ws';
-import { ContractViolationError, describeFrame, reportContractViolation } from './contractViolations.js';
+import { ContractViolationError, receiveFrame } from './contractViolations.js';
 
 export type Event = AnyEvent;
 
@@ -99,25 +99,8 @@ export class SignalingClient {
   }
 
   #received(data: Buffer, isBinary: boolean): void {
-    const index = this.#frames++;
-    const text = data.toString('utf8');
-    let frame: unknown = text;
-    let problem: string | undefined = isBinary ? 'a binary frame' : undefined;
-    if (problem === undefined) {
-      try {
-        frame = JSON.parse(text);
-        problem = eventContractViolation(frame);
-      } catch {
-        problem = 'not JSON';
-      }
-    }
-    if (problem !== undefined) {
-      const violation = `frame #${index} received: ${problem}\n    frame: ${describeFrame(frame)}`;
-      this.violations.push(violation);
-      reportContractViolation(violation);
-    }
-    const event = AnyEvent.safeParse(frame);
-    if (event.success) this.events.push(event.data);
+    const event = receiveFrame(data.toString('utf8'), isBinary, `frame #${this.#frames++}`, this.violations);
+    if (event) this.events.push(event);
     this.#notify();
   }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startBrokerRelay } from '../../bridge/launchers/shared/brokerAccess.js';
 import { waitForPort } from '../../bridge/launchers/shared/launchSupport.js';
-import { addressesFor, createNamespace, deleteNamespace, hostAddresses, namespacePids, type NamespaceNetwork } from '../../bridge/launchers/shared/networkNamespace.js';
+import { addressesFor, createNamespace, deleteNamespace, drainNamespace, hostAddresses, namespacePids, type NamespaceNetwork } from '../../bridge/launchers/shared/networkNamespace.js';
 import { addTestAddress, type TestAddress } from '../testAddress.js';
 
 /** An object as the fake API server stores it. */
@@ -464,19 +464,7 @@ export class FakeKubelet {
   }
 
   async #remove(key: string, pod: PodSandbox): Promise<void> {
-    // bubblewrap's exit does not wait for what runs inside: nothing may run when the namespace goes.
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const pids = await namespacePids(pod.network.name);
-      if (pids.length === 0) break;
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Gone already.
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, 30));
-    }
+    await drainNamespace(pod.network.name, { gentle: false });
     await deleteNamespace(pod.network);
     rmSync(pod.dir, { recursive: true, force: true });
     this.#slots.delete(pod.slot);

@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { amqpVhost, createBridgeAccount, waitForConsumer } from '../shared/brokerAccess.js';
+import { amqpVhost, createBridgeAccount } from '../shared/brokerAccess.js';
 import { defaultOwnerDir, recordOwner, sweepStaleBridges } from '../shared/ownerRecords.js';
 import { writeJanusConfig, type JanusApiTransport } from '../shared/janusConfig.js';
 import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from '../../launcher.js';
-import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from '../shared/launchSupport.js';
-import { BridgeProcess, LaunchedBridge } from '../shared/launchedBridge.js';
+import { assertTraversable, chownTree, rtpPortsFor } from '../shared/launchSupport.js';
+import { BridgeProcess, LaunchedBridge, untilReady } from '../shared/launchedBridge.js';
 import { UndoList } from '../shared/undo.js';
 
 export interface HostLauncherOptions {
@@ -134,19 +134,14 @@ export class HostLauncher implements BridgeLauncher {
       const janus = new BridgeProcess(child, started);
       bridge = started;
       this.#bridges.add(started);
-      try {
-        if (api.kind === 'rabbitmq') await waitForConsumer(brokerUrl, api.toJanus, this.#options.readyTimeoutMs, () => started.hasExited);
-        else await waitForPort('127.0.0.1', transport.kind === 'websocket' ? transport.port : 0, this.#options.readyTimeoutMs, () => started.hasExited);
-      } catch (error) {
-        await started.close();
-        throw new BridgeLaunchError(started.hasExited ? 'start_failed' : 'start_timeout', `${error instanceof Error ? error.message : 'start failed'}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
-      }
-      // Closed while this bridge started: it must not outlive the launcher.
-      if (this.closed) {
-        await started.close();
-        throw new BridgeLaunchError('closed', 'the launcher was closed while the bridge started');
-      }
-      return started;
+      return await untilReady(started, {
+        brokerUrl,
+        apiAddress: '127.0.0.1',
+        apiPort: transport.kind === 'websocket' ? transport.port : 0,
+        timeoutMs: this.#options.readyTimeoutMs,
+        lastWords: () => Promise.resolve(stderr),
+        launcherClosed: () => this.closed,
+      });
     } catch (error) {
       if (!bridge) await undo.run();
       throw error instanceof BridgeLaunchError ? error : new BridgeLaunchError('start_failed', `could not start bridge ${spec.id}`, { cause: error });

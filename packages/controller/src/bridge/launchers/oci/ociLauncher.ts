@@ -4,11 +4,11 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { createBridgeAccount, startBrokerRelay, waitForConsumer, type BridgeBrokerAccount } from '../shared/brokerAccess.js';
+import { createBridgeAccount, startBrokerRelay, type BridgeBrokerAccount } from '../shared/brokerAccess.js';
 import { writeJanusConfig } from '../shared/janusConfig.js';
 import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from '../../launcher.js';
-import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from '../shared/launchSupport.js';
-import { LaunchedBridge } from '../shared/launchedBridge.js';
+import { assertTraversable, chownTree, rtpPortsFor } from '../shared/launchSupport.js';
+import { LaunchedBridge, untilReady } from '../shared/launchedBridge.js';
 import { UndoList } from '../shared/undo.js';
 import type { MediaAddress } from '../shared/mediaAddress.js';
 import { enableForwarding, forwardMedia } from '../shared/mediaForwarding.js';
@@ -249,20 +249,14 @@ export class OciLauncher implements BridgeLauncher {
       bridge = started;
       this.#bridges.add(started);
       watchContainer(container, started);
-      try {
-        if (api.kind === 'rabbitmq') await waitForConsumer(brokerUrl, api.toJanus, this.#options.readyTimeoutMs, () => started.hasExited);
-        else await waitForPort(address, this.#options.apiPort, this.#options.readyTimeoutMs, () => started.hasExited);
-      } catch (error) {
-        const logs = await container.logs({ stdout: true, stderr: true, tail: 20 }).then(demuxLogs, () => '');
-        await started.close();
-        throw new BridgeLaunchError(started.hasExited ? 'start_failed' : 'start_timeout', `${error instanceof Error ? error.message : 'start failed'}${logs ? `: ${logs.trim().slice(-500)}` : ''}`, { cause: error });
-      }
-      // Closed while this bridge started: it must not outlive the launcher.
-      if (this.closed) {
-        await started.close();
-        throw new BridgeLaunchError('closed', 'the launcher was closed while the bridge started');
-      }
-      return started;
+      return await untilReady(started, {
+        brokerUrl,
+        apiAddress: address,
+        apiPort: this.#options.apiPort,
+        timeoutMs: this.#options.readyTimeoutMs,
+        lastWords: async () => (await container.logs({ stdout: true, stderr: true, tail: 20 }).then(demuxLogs, () => '')).trim().slice(-500),
+        launcherClosed: () => this.closed,
+      });
     } catch (error) {
       if (!bridge) await undo.run();
       if (error instanceof BridgeLaunchError) throw error;

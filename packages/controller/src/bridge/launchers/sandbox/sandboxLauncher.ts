@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { amqpVhost, createBridgeAccount, startBrokerRelay, waitForConsumer } from '../shared/brokerAccess.js';
+import { amqpVhost, createBridgeAccount, startBrokerRelay } from '../shared/brokerAccess.js';
 import { defaultOwnerDir, recordOwner, sweepStaleBridges, type SweepResult } from '../shared/ownerRecords.js';
 import { writeJanusConfig, type JanusApiTransport } from '../shared/janusConfig.js';
 import { BridgeLaunchError, type Bridge, type BridgeLauncher, type BridgeSpec } from '../../launcher.js';
-import { assertTraversable, chownTree, rtpPortsFor, waitForPort } from '../shared/launchSupport.js';
-import { BridgeProcess, LaunchedBridge } from '../shared/launchedBridge.js';
+import { assertTraversable, chownTree, rtpPortsFor } from '../shared/launchSupport.js';
+import { BridgeProcess, LaunchedBridge, untilReady } from '../shared/launchedBridge.js';
 import type { MediaAddress } from '../shared/mediaAddress.js';
 import { enableForwarding, forwardMedia } from '../shared/mediaForwarding.js';
-import { addressesFor, createNamespace, deleteNamespace, hostAddresses, namespaceNames, namespacePids } from '../shared/networkNamespace.js';
+import { addressesFor, createNamespace, deleteNamespace, drainNamespace, hostAddresses, namespaceNames } from '../shared/networkNamespace.js';
 import { UndoList } from '../shared/undo.js';
 
 export interface SandboxLauncherOptions {
@@ -48,22 +48,6 @@ const bridgeUidBase = 200_000;
 
 /** Distinct media port slices on one host (see `rtpPortsFor`). */
 const portSlices = 400;
-
-/** Kills whatever still runs in the namespace and waits until it is gone. */
-async function drainNamespace(name: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const pids = await namespacePids(name);
-    if (pids.length === 0) return;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, attempt === 0 ? 'SIGTERM' : 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 30));
-  }
-}
 
 /**
  * The default launcher on Linux. Each bridge: Janus in a network namespace of its own (own
@@ -175,19 +159,14 @@ export class SandboxLauncher implements BridgeLauncher {
       const janus = new BridgeProcess(child, started);
       bridge = started;
       this.#bridges.add(started);
-      try {
-        if (api.kind === 'rabbitmq') await waitForConsumer(brokerUrl, api.toJanus, this.#options.readyTimeoutMs, () => started.hasExited);
-        else await waitForPort(network.address, this.#options.apiPort, this.#options.readyTimeoutMs, () => started.hasExited);
-      } catch (error) {
-        await started.close();
-        throw new BridgeLaunchError(started.hasExited ? 'start_failed' : 'start_timeout', `${error instanceof Error ? error.message : 'start failed'}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
-      }
-      // Closed while this bridge started: it must not outlive the launcher.
-      if (this.closed) {
-        await started.close();
-        throw new BridgeLaunchError('closed', 'the launcher was closed while the bridge started');
-      }
-      return started;
+      return await untilReady(started, {
+        brokerUrl,
+        apiAddress: network.address,
+        apiPort: this.#options.apiPort,
+        timeoutMs: this.#options.readyTimeoutMs,
+        lastWords: () => Promise.resolve(stderr),
+        launcherClosed: () => this.closed,
+      });
     } catch (error) {
       if (!bridge) await undo.run();
       throw error instanceof BridgeLaunchError ? error : new BridgeLaunchError('start_failed', `could not start bridge ${spec.id}`, { cause: error });

@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import type { Bridge } from '../../launcher.js';
+import { BridgeLaunchError, type Bridge } from '../../launcher.js';
+import { waitForConsumer } from './brokerAccess.js';
+import { waitForPort } from './launchSupport.js';
 
 export type ExitHandler = (code: number | null, signal: NodeJS.Signals | null) => void;
 
@@ -83,4 +85,31 @@ export class BridgeProcess {
     await this.#exited;
     clearTimeout(killer);
   }
+}
+
+/**
+ * Waits until the bridge's Janus answers: it consumes its request queue (RabbitMQ) or accepts
+ * connections on `apiAddress:apiPort` (WebSocket). If it does not, the bridge is closed and the
+ * error carries Janus's last words. A launcher closed meanwhile gets no bridge either.
+ */
+export async function untilReady(
+  bridge: LaunchedBridge,
+  options: { brokerUrl: string; apiAddress: string; apiPort: number; timeoutMs: number; lastWords(): Promise<string>; launcherClosed(): boolean },
+): Promise<LaunchedBridge> {
+  const { api } = bridge;
+  try {
+    if (api.kind === 'rabbitmq') await waitForConsumer(options.brokerUrl, api.toJanus, options.timeoutMs, () => bridge.hasExited);
+    else await waitForPort(options.apiAddress, options.apiPort, options.timeoutMs, () => bridge.hasExited);
+  } catch (error) {
+    // Asked before close(), which ends Janus either way.
+    const crashed = bridge.hasExited;
+    const words = (await options.lastWords()).trim();
+    await bridge.close();
+    throw new BridgeLaunchError(crashed ? 'start_failed' : 'start_timeout', `${error instanceof Error ? error.message : 'start failed'}${words ? `: ${words}` : ''}`, { cause: error });
+  }
+  if (options.launcherClosed()) {
+    await bridge.close();
+    throw new BridgeLaunchError('closed', 'the launcher was closed while the bridge started');
+  }
+  return bridge;
 }

@@ -91,3 +91,23 @@ export async function namespacePids(name: string): Promise<number[]> {
   const { stdout } = await run('ip', ['netns', 'pids', name], { timeout: 5000 }).catch(() => ({ stdout: '' }));
   return stdout.split('\n').filter((line) => line.trim() !== '').map(Number);
 }
+
+/**
+ * Kills whatever still runs in the namespace (SIGTERM first, then SIGKILL) and waits until it
+ * is gone: bubblewrap's exit does not wait for what runs inside, and a namespace must be empty
+ * before it is deleted.
+ */
+export async function drainNamespace(name: string, options: { gentle?: boolean } = {}): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const pids = await namespacePids(name);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, attempt === 0 && options.gentle !== false ? 'SIGTERM' : 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+}

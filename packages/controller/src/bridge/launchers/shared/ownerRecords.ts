@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { deleteBridgeAccount } from './brokerAccess.js';
 import { makePrivateDir } from '../../../privateDir.js';
 import { removeForwarding } from './mediaForwarding.js';
-import { deleteNamespace, namespacePids } from './networkNamespace.js';
+import { deleteNamespace, drainNamespace } from './networkNamespace.js';
 
 /** Where sandbox and host launchers record which process owns each bridge; root's, on tmpfs. */
 export const defaultOwnerDir = '/run/plenum/bridge-owners';
@@ -116,18 +116,7 @@ async function removeStaleBridge(record: OwnerRecord): Promise<void> {
 
 async function removeNamespace(namespace: string, hostInterface: string): Promise<void> {
   // With --die-with-parent Janus went with its owner; anything else still in there goes now.
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const pids = await namespacePids(namespace);
-    if (pids.length === 0) break;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 30));
-  }
+  await drainNamespace(namespace, { gentle: false });
   await deleteNamespace({ name: namespace, hostInterface, hostAddress: '', address: '' });
 }
 
